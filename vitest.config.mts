@@ -1,9 +1,9 @@
-import swc from 'unplugin-swc';
 import { defineConfig } from 'vitest/config';
+import { typescriptWithDecoratorMetadata } from './test/support/vite-typescript-plugin.mts';
 
-// NestJS relies on decorator metadata, which esbuild drops: SWC compiles the tests instead.
+// NestJS relies on decorator metadata, which esbuild drops: the TypeScript compiler transforms the sources instead.
 export default defineConfig({
-  plugins: [swc.vite({ module: { type: 'es6' } })],
+  plugins: [typescriptWithDecoratorMetadata()],
   test: {
     include: ['server/test/**/*.test.ts', 'client/test/**/*.test.ts', 'certs/test/**/*.test.ts', 'test/**/*.test.ts'],
     testTimeout: 60_000,

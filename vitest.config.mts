@@ -1,5 +1,5 @@
 import { defineConfig } from 'vitest/config';
-import { typescriptWithDecoratorMetadata } from './test/support/vite-typescript-plugin.mts';
+import { typescriptWithDecoratorMetadata } from './vitest.typescript-plugin.mts';
 
 // NestJS relies on decorator metadata, which esbuild drops: the TypeScript compiler transforms the sources instead.
 export default defineConfig({

@@ -1,0 +1,58 @@
+# syntax=docker/dockerfile:1
+# The sft server image. Three stages:
+#   build   - all dependencies, compiles TypeScript into dist/
+#   deps    - production dependencies only, with the native modules (bcrypt, better-sqlite3) built
+#   runtime - Node 20 slim, no compiler, no dev dependencies, runs as the unprivileged `node` user
+# Build: docker build -t sft .     Run: see docs/deployment.md (or `docker compose up`).
+
+ARG NODE_IMAGE=node:20-bookworm-slim
+
+# ---------------------------------------------------------------------------------------------
+FROM ${NODE_IMAGE} AS build
+WORKDIR /app
+COPY package.json package-lock.json ./
+# --ignore-scripts: `prepare` would run `npm run build` before the sources are copied, and tsc
+# needs no native module. The real build follows once the sources are in.
+RUN npm ci --ignore-scripts --no-audit --no-fund
+# The sources (.dockerignore keeps out node_modules, dist, tests, secrets and generated certificates).
+COPY . .
+RUN npm run build
+
+# ---------------------------------------------------------------------------------------------
+FROM ${NODE_IMAGE} AS deps
+# Compilers for node-gyp, used when no prebuilt binary fits this platform.
+RUN apt-get update \
+ && apt-get install -y --no-install-recommends python3 make g++ ca-certificates \
+ && rm -rf /var/lib/apt/lists/*
+WORKDIR /app
+COPY package.json package-lock.json ./
+# --ignore-scripts skips our own `prepare` (it needs typescript, a dev dependency); the native
+# modules' install scripts are then run explicitly by `npm rebuild`.
+RUN npm ci --omit=dev --ignore-scripts --no-audit --no-fund \
+ && npm rebuild bcrypt better-sqlite3 \
+ && npm cache clean --force
+
+# ---------------------------------------------------------------------------------------------
+FROM ${NODE_IMAGE} AS runtime
+ENV NODE_ENV=production \
+    SFT_DATA_DIR=/data
+WORKDIR /app
+# Application files stay owned by root: the server cannot modify its own code.
+COPY package.json ./
+COPY bin ./bin
+COPY --from=deps /app/node_modules ./node_modules
+COPY --from=build /app/dist ./dist
+# The data dir (SQLite database, generated secrets, local CA) is the only writable place.
+RUN mkdir -p /data && chown node:node /data && chmod 0700 /data
+USER node
+
+EXPOSE 8443
+
+# GET /health over HTTPS with certificate verification on. The CA is the first that exists of
+# SFT_HEALTHCHECK_CA, /certs/ca.pem (docker-compose.yml mounts certs/dev there) and the local CA
+# the server makes in $SFT_DATA_DIR/tls/ when no SFT_TLS_CERT is given; with none, the system
+# roots are used. SFT_HEALTHCHECK_NAME is the name to verify (default localhost).
+HEALTHCHECK --interval=30s --timeout=5s --start-period=30s --retries=3 \
+  CMD ["node", "-e", "const fs=require('fs'),e=process.env;const ca=[e.SFT_HEALTHCHECK_CA,'/certs/ca.pem',(e.SFT_DATA_DIR||'/data')+'/tls/ca.pem'].find(f=>f&&fs.existsSync(f));require('https').get({host:'127.0.0.1',port:8443,servername:e.SFT_HEALTHCHECK_NAME||'localhost',path:'/health',ca:ca&&fs.readFileSync(ca),timeout:4000},r=>process.exit(r.statusCode===200?0:1)).on('timeout',()=>process.exit(1)).on('error',()=>process.exit(1))"]
+
+CMD ["node", "bin/sft.js", "server", "--host", "0.0.0.0", "--port", "8443"]

@@ -1,0 +1,85 @@
+/**
+ * The dialing end of the peer link: TLS 1.3 with our ephemeral certificate, trusting only the host's
+ * exact certificate (sole `ca` + fingerprint check in checkServerIdentity; the hostname is not checked
+ * because the certificate is pinned). Connection refusals and resets are retried with backoff.
+ */
+import { connect, type TLSSocket } from 'node:tls';
+import type { KeyAndCert } from '../../../certs/src/x509';
+import { TransferError } from '../transfer/errors';
+import { assertCertificateMatches, derMatches, pinnedTlsOptions } from './pinning';
+import type { PeerCertificate } from './types';
+
+/** Default time for all attempts together. */
+export const DEFAULT_DIAL_TIMEOUT_MS = 30_000;
+const FIRST_BACKOFF_MS = 200;
+const MAX_BACKOFF_MS = 3_000;
+/** Errors worth another attempt: the host may not be listening yet, or dropped us while it waited. */
+const RETRYABLE = new Set(['ECONNREFUSED', 'ECONNRESET', 'EPIPE', 'ETIMEDOUT', 'EHOSTUNREACH', 'ENETUNREACH']);
+
+export interface DialOptions {
+  host: string;
+  port: number;
+  own: KeyAndCert;
+  peer: PeerCertificate;
+  timeoutMs?: number;
+}
+
+export async function dialPeer(opts: DialOptions): Promise<TLSSocket> {
+  assertCertificateMatches(opts.peer);
+  const deadline = Date.now() + (opts.timeoutMs ?? DEFAULT_DIAL_TIMEOUT_MS);
+  let backoff = FIRST_BACKOFF_MS;
+  for (;;) {
+    const remaining = deadline - Date.now();
+    if (remaining <= 0) throw new TransferError('unreachable', `Could not reach the peer at ${opts.host}:${opts.port} in time.`);
+    try {
+      return await attempt(opts, remaining);
+    } catch (err) {
+      const code = (err as NodeJS.ErrnoException).code ?? '';
+      if (err instanceof TransferError || !RETRYABLE.has(code)) throw toDialError(err, opts);
+      if (Date.now() + backoff >= deadline) {
+        throw new TransferError('unreachable', `Could not reach the peer at ${opts.host}:${opts.port} (${code}).`, false, { cause: err });
+      }
+      await new Promise((r) => setTimeout(r, backoff));
+      backoff = Math.min(backoff * 2, MAX_BACKOFF_MS);
+    }
+  }
+}
+
+function attempt(opts: DialOptions, timeoutMs: number): Promise<TLSSocket> {
+  return new Promise((resolve, reject) => {
+    let pinMismatch = false;
+    const socket = connect({
+      host: opts.host,
+      port: opts.port,
+      ...pinnedTlsOptions(opts.own, opts.peer),
+      servername: 'sft-peer',
+      checkServerIdentity: (_host, cert) => {
+        if (derMatches(cert.raw, opts.peer.fingerprint)) return undefined;
+        pinMismatch = true;
+        return new Error("The peer's certificate is not the pinned one.");
+      },
+    });
+    const timer = setTimeout(() => {
+      socket.destroy();
+      reject(new TransferError('unreachable', `Timed out connecting to the peer at ${opts.host}:${opts.port}.`));
+    }, timeoutMs);
+    socket.once('secureConnect', () => {
+      clearTimeout(timer);
+      socket.off('error', onError);
+      socket.on('error', () => undefined); // later errors surface through reads and writes (see FrameReader)
+      resolve(socket);
+    });
+    const onError = (err: Error): void => {
+      clearTimeout(timer);
+      socket.destroy();
+      reject(pinMismatch ? new TransferError('tls', "The peer presented a certificate other than the pinned one; refused.", false, { cause: err }) : err);
+    };
+    socket.once('error', onError);
+  });
+}
+
+function toDialError(err: unknown, opts: DialOptions): TransferError {
+  if (err instanceof TransferError) return err;
+  const e = err as NodeJS.ErrnoException;
+  return new TransferError('tls', `Secure connection to the peer at ${opts.host}:${opts.port} failed: ${e.message}`, false, { cause: err });
+}

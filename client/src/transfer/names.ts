@@ -1,0 +1,73 @@
+/**
+ * Checks file names that come from the peer. A name is a relative path with '/' separators; anything
+ * that could escape the output directory, hide itself on a terminal or misbehave on Windows is refused
+ * (the whole transfer is refused, loudly, rather than silently renamed).
+ */
+import { TransferError } from './errors';
+
+/** Longest accepted name, in UTF-8 bytes, and longest single path segment. */
+export const MAX_NAME_BYTES = 1024;
+export const MAX_SEGMENT_BYTES = 255;
+export const MAX_DEPTH = 32;
+
+// C0 controls, DEL, C1 controls (incl. CSI), bidi overrides/isolates, BOM and line/paragraph separators.
+// eslint-disable-next-line no-control-regex
+const FORBIDDEN_CHARS = /[\u0000-\u001f\u007f-\u009f\u200e\u200f\u2028\u2029\u202a-\u202e\u2066-\u2069\ufeff]/;
+// Characters Windows forbids in names (':' also covers drive letters and NTFS streams).
+const WINDOWS_FORBIDDEN = /[\\:*?"<>|]/;
+// Windows device names, with or without an extension (CON, nul.txt, COM1, lpt9.log, COM¹ ...).
+const DEVICE_NAME = /^(con|prn|aux|nul|conin\$|conout\$|com[0-9¹²³]|lpt[0-9¹²³])(\..*)?$/i;
+
+/**
+ * Returns the NFC form of a peer-supplied name if it is a safe relative path; throws
+ * TransferError('unsafe_name') saying why otherwise.
+ */
+export function safeRelativeName(name: unknown): string {
+  if (typeof name !== 'string' || name.length === 0) throw unsafe(name, 'it is empty');
+  const normalized = name.normalize('NFC');
+  if (Buffer.byteLength(normalized, 'utf8') > MAX_NAME_BYTES) throw unsafe(name, 'it is too long');
+  if (FORBIDDEN_CHARS.test(normalized)) throw unsafe(name, 'it contains control or formatting characters');
+  if (WINDOWS_FORBIDDEN.test(normalized)) throw unsafe(name, 'it contains a backslash, colon or another reserved character');
+  if (normalized.startsWith('/')) throw unsafe(name, 'it is an absolute path');
+  const segments = normalized.split('/');
+  if (segments.length > MAX_DEPTH) throw unsafe(name, 'it is nested too deeply');
+  for (const segment of segments) {
+    if (segment === '') throw unsafe(name, 'it has an empty path segment');
+    if (segment === '.' || segment === '..') throw unsafe(name, 'it contains "." or ".." segments');
+    if (Buffer.byteLength(segment, 'utf8') > MAX_SEGMENT_BYTES) throw unsafe(name, 'a path segment is too long');
+    if (segment.endsWith('.') || segment.endsWith(' ')) throw unsafe(name, 'a segment ends with a dot or a space');
+    if (DEVICE_NAME.test(segment)) throw unsafe(name, 'it is a reserved device name');
+  }
+  return normalized;
+}
+
+/**
+ * Throws TransferError('unsafe_name') if two names would land on the same file on a case-insensitive
+ * file system, or if one name is a directory prefix of another ("a" and "a/b").
+ */
+export function checkNameCollisions(names: string[]): void {
+  const files = new Set<string>();
+  const dirs = new Set<string>();
+  for (const name of names) {
+    const key = name.toLowerCase();
+    if (files.has(key) || dirs.has(key)) throw unsafe(name, 'it collides with another name in the transfer');
+    files.add(key);
+    const segments = key.split('/');
+    for (let i = 1; i < segments.length; i++) {
+      const dir = segments.slice(0, i).join('/');
+      if (files.has(dir)) throw unsafe(name, 'it collides with another name in the transfer');
+      dirs.add(dir);
+    }
+  }
+}
+
+function unsafe(name: unknown, why: string): TransferError {
+  const shown = displayName(typeof name === 'string' ? name.slice(0, 80) : String(name));
+  return new TransferError('unsafe_name', `Refused the file name ${shown}: ${why}.`);
+}
+
+/** A name quoted for terminals: control and formatting characters shown as \uXXXX escapes. */
+export function displayName(name: string): string {
+  const escaped = name.replace(new RegExp(FORBIDDEN_CHARS.source, 'g'), (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
+  return `"${escaped}"`;
+}

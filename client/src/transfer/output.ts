@@ -1,0 +1,158 @@
+/**
+ * Where received files go. Each file is written to a fresh temp file next to its target (created
+ * exclusively, never through a symlink), fsynced, and moved into place only by commit(), after every
+ * check passed. discard() removes every temp file and every directory we created.
+ */
+import { randomBytes } from 'node:crypto';
+import { constants } from 'node:fs';
+import { chmod, link, lstat, mkdir, open, rename, rmdir, statfs, unlink, type FileHandle } from 'node:fs/promises';
+import { join, resolve } from 'node:path';
+import { TransferError } from './errors';
+import type { ManifestEntry } from './manifest';
+
+const TEMP_FLAGS = constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL | (constants.O_NOFOLLOW ?? 0);
+/** Mode of finished files (the temp file is 0600 while it holds unverified data). */
+const FINAL_MODE = 0o644;
+
+interface PendingFile {
+  temp: string;
+  target: string;
+}
+
+export class OutputDir {
+  private readonly root: string;
+  private readonly createdDirs: string[] = [];
+  private readonly pending: PendingFile[] = [];
+  private readonly committed: string[] = [];
+  private openHandle: FileHandle | null = null;
+
+  constructor(
+    outDir: string,
+    private readonly overwrite = false,
+  ) {
+    this.root = resolve(outDir);
+  }
+
+  /** The absolute target path of a (checked) manifest name. */
+  targetOf(name: string): string {
+    return join(this.root, ...name.split('/'));
+  }
+
+  /** Checks targets, parent directories and free space before anything is written. */
+  async prepare(entries: ManifestEntry[]): Promise<void> {
+    await mkdir(this.root, { recursive: true }).catch((err: NodeJS.ErrnoException) => {
+      throw new TransferError('io', `Cannot create the output directory ${this.root}: ${err.code ?? err.message}.`);
+    });
+    for (const entry of entries) {
+      const segments = entry.name.split('/');
+      for (let i = 1; i < segments.length; i++) await this.checkParent(join(this.root, ...segments.slice(0, i)));
+      const info = await lstatOrNull(this.targetOf(entry.name));
+      if (info && (!this.overwrite || info.isDirectory())) {
+        throw new TransferError('exists', `${this.targetOf(entry.name)} already exists; use --overwrite to replace it.`);
+      }
+    }
+    const total = entries.reduce((sum, e) => sum + e.size, 0);
+    const fs = await statfs(this.root);
+    const free = Number(fs.bavail) * Number(fs.bsize);
+    if (free < total) {
+      throw new TransferError('no_space', `Not enough free space in ${this.root}: need ${total} bytes, ${free} available.`);
+    }
+  }
+
+  /** Creates the temp file for `name` (and its missing parent directories); returns its handle. */
+  async createTemp(name: string): Promise<FileHandle> {
+    const segments = name.split('/');
+    let dir = this.root;
+    for (const segment of segments.slice(0, -1)) {
+      dir = join(dir, segment);
+      await this.makeDir(dir);
+    }
+    const temp = join(dir, `.sft-${randomBytes(12).toString('hex')}.part`);
+    try {
+      this.openHandle = await open(temp, TEMP_FLAGS, 0o600);
+    } catch (err) {
+      throw new TransferError('io', `Cannot create a temporary file in ${dir}: ${(err as NodeJS.ErrnoException).code ?? 'error'}.`);
+    }
+    this.pending.push({ temp, target: this.targetOf(name) });
+    return this.openHandle;
+  }
+
+  /** Flushes and closes the current temp file. */
+  async finishTemp(): Promise<void> {
+    const handle = this.openHandle;
+    if (!handle) return;
+    this.openHandle = null;
+    await handle.sync();
+    await handle.close();
+  }
+
+  /** Moves every temp file into place. Without overwrite, a target that appeared meanwhile stops (and undoes) it all. */
+  async commit(): Promise<void> {
+    try {
+      for (const file of this.pending) {
+        await chmod(file.temp, FINAL_MODE);
+        if (this.overwrite) await rename(file.temp, file.target);
+        else await placeWithoutClobber(file.temp, file.target);
+        this.committed.push(file.target);
+      }
+      this.pending.length = 0;
+    } catch (err) {
+      if (!this.overwrite) for (const target of this.committed) await unlink(target).catch(() => undefined);
+      if (err instanceof TransferError) throw err;
+      throw new TransferError('io', `Cannot move a received file into place: ${(err as Error).message}`);
+    }
+  }
+
+  /** Removes every temp file and every directory we created (best effort; never throws). */
+  async discard(): Promise<void> {
+    await this.openHandle?.close().catch(() => undefined);
+    this.openHandle = null;
+    for (const file of this.pending) await unlink(file.temp).catch(() => undefined);
+    this.pending.length = 0;
+    for (const dir of [...this.createdDirs].reverse()) await rmdir(dir).catch(() => undefined);
+  }
+
+  /** A parent directory must be absent (we create it) or a real directory, never a symlink or a file. */
+  private async checkParent(dir: string): Promise<void> {
+    const info = await lstatOrNull(dir);
+    if (info && !info.isDirectory()) {
+      throw new TransferError('unsafe_name', `${dir} exists and is not a directory (symlinks are not followed).`);
+    }
+  }
+
+  private async makeDir(dir: string): Promise<void> {
+    try {
+      await mkdir(dir, { mode: 0o755 });
+      this.createdDirs.push(dir);
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code !== 'EEXIST') {
+        throw new TransferError('io', `Cannot create ${dir}: ${(err as NodeJS.ErrnoException).code ?? 'error'}.`);
+      }
+      await this.checkParent(dir);
+    }
+  }
+}
+
+/** link() fails if the target exists, so it never overwrites; fall back to check-then-rename where links are unsupported. */
+async function placeWithoutClobber(temp: string, target: string): Promise<void> {
+  try {
+    await link(temp, target);
+    await unlink(temp);
+    return;
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code;
+    if (code === 'EEXIST') throw new TransferError('exists', `${target} appeared during the transfer; nothing was kept.`);
+    if (code !== 'EPERM' && code !== 'ENOTSUP' && code !== 'ENOSYS' && code !== 'EXDEV') throw err;
+  }
+  if (await lstatOrNull(target)) throw new TransferError('exists', `${target} appeared during the transfer; nothing was kept.`);
+  await rename(temp, target);
+}
+
+async function lstatOrNull(path: string): Promise<Awaited<ReturnType<typeof lstat>> | null> {
+  try {
+    return await lstat(path);
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return null;
+    throw new TransferError('io', `Cannot inspect ${path}: ${(err as NodeJS.ErrnoException).code ?? 'error'}.`);
+  }
+}

@@ -1,0 +1,41 @@
+/**
+ * The trailer signature: Ed25519 by the sender's identity key over the session id, both usernames
+ * and every file's name, size, CRC32 and SHA-256, in manifest order.
+ */
+import { sign, verify, type KeyObject } from 'node:crypto';
+import { lengthPrefixed } from '../crypto/encoding';
+
+const LABEL = 'sft/v1/manifest-signature';
+
+export interface SignedFile {
+  name: string;
+  size: number;
+  crc32: string;
+  sha256: string;
+}
+
+export interface SignedTransfer {
+  sessionId: string;
+  sender: string;
+  receiver: string;
+  files: SignedFile[];
+}
+
+/** The exact bytes the trailer signature covers. */
+export function manifestSignatureBytes(t: SignedTransfer): Buffer {
+  const fields: string[] = [LABEL, t.sessionId, t.sender, t.receiver, String(t.files.length)];
+  for (const f of t.files) fields.push(f.name, String(f.size), f.crc32, f.sha256);
+  return lengthPrefixed(...fields);
+}
+
+export function signTransfer(t: SignedTransfer, identityPrivateKey: KeyObject): string {
+  return sign(null, manifestSignatureBytes(t), identityPrivateKey).toString('base64');
+}
+
+export function verifyTransfer(t: SignedTransfer, signatureBase64: string, identityPublicKey: KeyObject): boolean {
+  try {
+    return verify(null, manifestSignatureBytes(t), identityPublicKey, Buffer.from(signatureBase64, 'base64'));
+  } catch {
+    return false;
+  }
+}

@@ -1,0 +1,47 @@
+/** The shapes the CLI passes to and gets from sendFiles / receiveFiles. */
+import type { KeyObject } from 'node:crypto';
+
+export interface TransferParty {
+  username: string;
+  /** Only for ourselves: the long-term Ed25519 identity private key. */
+  identityPrivateKey?: KeyObject;
+  /** The Ed25519 identity public key (for the peer: as the server holds it and as pinned). */
+  identityPublicKey: KeyObject;
+  /** Lowercase hex SHA-256 of this party's ephemeral TLS certificate (DER). */
+  tlsFingerprint: string;
+}
+
+export interface TransferContext {
+  sessionId: string;
+  /** The 32-byte session key from the server. Secret. */
+  sessionKey: Buffer;
+  self: Required<TransferParty>;
+  peer: TransferParty;
+}
+
+export interface FileSummary {
+  name: string;
+  size: number;
+  /** 8 lowercase hex digits. */
+  crc32: string;
+  /** 64 lowercase hex digits. */
+  sha256: string;
+  /** Receiver only: the absolute path the file was saved to. */
+  savedAs?: string;
+}
+
+export interface TransferSummary {
+  bytes: number;
+  files: FileSummary[];
+  verificationPhrase: string;
+}
+
+export interface TransferEvents {
+  onHandshake?(info: { verificationPhrase: string }): void;
+  onManifest?(files: { name: string; size: number }[]): void;
+  /** Bytes done and total over the whole transfer, and the file being moved. */
+  onProgress?(done: number, total: number, file: string): void;
+  onFileDone?(f: FileSummary): void;
+  /** Sender only: something was skipped (e.g. a symlink inside a directory). */
+  onNote?(message: string): void;
+}

@@ -1,0 +1,92 @@
+/** Typed client for the sft server API (docs/api.md). One method per endpoint. */
+import { requestJson } from './https-json';
+import type {
+  CreateSessionBody, JoinAnswer, LoginAnswer, MeAnswer, ReportBody, SessionState, SessionView, SessionWithKey,
+  SigningKeyAnswer,
+} from './types';
+
+export interface ApiClientOptions {
+  serverUrl: string;
+  /** CA certificate PEM to trust for this server. */
+  ca?: string;
+  /** Bearer token. Secret. */
+  token?: string;
+}
+
+/** Extra seconds on top of a long-poll's own timeout before the HTTP request gives up. */
+const LONG_POLL_MARGIN_MS = 15_000;
+
+export class ApiClient {
+  constructor(private readonly options: ApiClientOptions) {}
+
+  get serverUrl(): string {
+    return this.options.serverUrl;
+  }
+
+  /** The same server and CA with another token. */
+  withToken(token: string): ApiClient {
+    return new ApiClient({ ...this.options, token });
+  }
+
+  register(username: string, password: string): Promise<{ id: string | number; username: string }> {
+    return this.call('POST', 'auth/register', { username, password });
+  }
+
+  login(username: string, password: string): Promise<LoginAnswer> {
+    return this.call('POST', 'auth/login', { username, password });
+  }
+
+  logout(): Promise<void> {
+    return this.call('POST', 'auth/logout');
+  }
+
+  me(): Promise<MeAnswer> {
+    return this.call('GET', 'auth/me');
+  }
+
+  putSigningKey(publicKey: string): Promise<SigningKeyAnswer> {
+    return this.call('PUT', 'users/me/signing-key', { publicKey });
+  }
+
+  getSigningKey(username: string): Promise<SigningKeyAnswer> {
+    return this.call('GET', `users/${encodeURIComponent(username)}/signing-key`);
+  }
+
+  createSession(body: CreateSessionBody): Promise<SessionWithKey> {
+    return this.call('POST', 'sessions', body);
+  }
+
+  listSessions(): Promise<SessionView[]> {
+    return this.call('GET', 'sessions');
+  }
+
+  getSession(id: string): Promise<SessionView> {
+    return this.call('GET', `sessions/${encodeURIComponent(id)}`);
+  }
+
+  /** Long-polls until the session's state is no longer `state`, or `timeoutSeconds` pass. */
+  waitSession(id: string, state: SessionState, timeoutSeconds = 25, signal?: AbortSignal): Promise<SessionView> {
+    const query = `state=${encodeURIComponent(state)}&timeout=${timeoutSeconds}`;
+    const { serverUrl, ca, token } = this.options;
+    const path = `sessions/${encodeURIComponent(id)}/wait?${query}`;
+    const timeoutMs = timeoutSeconds * 1000 + LONG_POLL_MARGIN_MS;
+    return requestJson<SessionView>({ baseUrl: serverUrl, method: 'GET', path, token, ca, timeoutMs, signal });
+  }
+
+  joinSession(id: string, certificate: string): Promise<JoinAnswer> {
+    return this.call('POST', `sessions/${encodeURIComponent(id)}/join`, { certificate });
+  }
+
+  report(id: string, body: ReportBody): Promise<SessionView> {
+    return this.call('POST', `sessions/${encodeURIComponent(id)}/report`, body);
+  }
+
+  cancel(id: string, reason?: string): Promise<SessionView> {
+    return this.call('POST', `sessions/${encodeURIComponent(id)}/cancel`, reason ? { reason } : {});
+  }
+
+  private call<T>(method: 'GET' | 'POST' | 'PUT', path: string, body?: unknown, timeoutMs?: number): Promise<T> {
+    const { serverUrl, ca, token } = this.options;
+    return requestJson<T>({ baseUrl: serverUrl, method, path, body, token, ca, timeoutMs });
+  }
+}

@@ -1,0 +1,98 @@
+/**
+ * The `sft` command line, declared with commander: commands, arguments and options only.
+ * Behaviour lives in commands/<name>.ts; `dispatch` connects the two.
+ */
+import { Command, InvalidArgumentError, Option } from 'commander';
+
+export type CommandName =
+  | 'server' | 'register' | 'login' | 'logout' | 'whoami' | 'host-session' | 'join' | 'sessions' | 'demo';
+
+/** Runs a command with its merged options (global options, command options, and arguments). */
+export type Dispatch = (command: CommandName, options: Record<string, unknown>) => Promise<void>;
+
+export interface CliOutput {
+  writeOut(text: string): void;
+  writeErr(text: string): void;
+}
+
+export function buildProgram(dispatch: Dispatch, version: string, output: CliOutput): Command {
+  const program = new Command('sft')
+    .description('Move files directly between two people, with a key-distribution server in the middle.')
+    .version(version, '-V, --version')
+    .addOption(new Option('--server <url>', 'sft server URL (env SFT_SERVER, default https://localhost:8443)'))
+    .addOption(new Option('--ca <file>', 'trust this CA certificate for the server (env SFT_CA)'))
+    .option('--json', 'one JSON object per line on stdout, for scripts')
+    .showHelpAfterError('(run with --help for usage)')
+    .configureOutput(output)
+    .exitOverride();
+
+  const run = (name: CommandName, extra: (cmd: Command) => Record<string, unknown> = () => ({})) =>
+    async function (this: Command) {
+      await dispatch(name, { ...this.optsWithGlobals(), ...extra(this) });
+    };
+  const sub = (name: CommandName, description: string) =>
+    program.command(name).description(description).configureOutput(output).exitOverride().showHelpAfterError('(run with --help for usage)');
+
+  sub('server', 'start the sft server')
+    .option('--port <n>', 'TCP port (default 8443)', parsePort)
+    .option('--host <host>', 'address to listen on (default 0.0.0.0)')
+    .option('--db <url>', 'sqlite:PATH or mysql://user:pass@host:port/db (env SFT_DB_URL)')
+    .option('--data-dir <dir>', 'where the database, secrets and local CA live (env SFT_DATA_DIR)')
+    .action(run('server'));
+
+  sub('register', 'create an account and an identity key')
+    .option('--username <name>', 'account name')
+    .option('--password-stdin', 'read the password from stdin')
+    .action(run('register'));
+
+  sub('login', 'log in and store a token')
+    .option('--username <name>', 'account name')
+    .option('--password-stdin', 'read the password from stdin')
+    .action(run('login'));
+
+  sub('logout', 'revoke and forget the token').action(run('logout'));
+  sub('whoami', 'show who is logged in').action(run('whoami'));
+
+  sub('host-session', 'open a session and wait for the peer')
+    .argument('[file...]', 'files or directories to send')
+    .option('--to <user>', 'only this user may join')
+    .option('--receive', 'receive files from the joiner instead of sending')
+    .option('--out <dir>', 'where received files go (default: current directory)')
+    .option('--listen <host:port>', 'address for the peer connection (default 0.0.0.0:0)', parseHostPort)
+    .option('--advertise <host:port>', 'address the peer should dial, if not the listen address', parseHostPort)
+    .option('--overwrite', 'replace existing files when receiving')
+    .action(run('host-session', (cmd) => ({ files: cmd.args })));
+
+  sub('join', 'join a session: receive files, or send FILEs when the host receives')
+    .argument('<id>', 'session id')
+    .argument('[file...]', 'files or directories to send (when the host used --receive)')
+    .option('--out <dir>', 'where received files go (default: current directory)')
+    .option('--overwrite', 'replace existing files when receiving')
+    .action(run('join', (cmd) => ({ id: cmd.args[0], files: cmd.args.slice(1) })));
+
+  sub('sessions', 'list my sessions, newest first').action(run('sessions'));
+
+  sub('demo', 'run the whole flow locally on embedded defaults')
+    .option('--keep', 'keep the temporary directory')
+    .action(run('demo'));
+
+  return program;
+}
+
+export interface HostPort {
+  host: string;
+  port: number;
+}
+
+/** `HOST:PORT` or `[V6]:PORT` → {host, port}. */
+export function parseHostPort(value: string): HostPort {
+  const match = /^\[([^\]]+)\]:(\d+)$/.exec(value) ?? /^([^:[\]]+):(\d+)$/.exec(value);
+  if (!match) throw new InvalidArgumentError('Expected HOST:PORT, e.g. 127.0.0.1:0 or [::1]:4000.');
+  return { host: match[1], port: parsePort(match[2]) };
+}
+
+export function parsePort(value: string): number {
+  const port = Number(value);
+  if (!/^\d+$/.test(value) || port > 65535) throw new InvalidArgumentError('Expected a port number from 0 to 65535.');
+  return port;
+}

@@ -1,0 +1,44 @@
+/** `sft login`: get a token and store it; make and upload an identity key if this machine has none. */
+import { formatFingerprint } from '../../../certs/src/x509';
+import type { ApiClient } from '../api/api-client';
+import type { LoginAnswer } from '../api/types';
+import { resolveConnection, type Connection } from './connection';
+import { askPassword, askUsername, type CredentialOptions } from './credentials-input';
+import type { Deps, GlobalOptions } from './deps';
+import { createAndUploadIdentity } from './identity-keys';
+
+export type LoginOptions = GlobalOptions & CredentialOptions;
+
+export async function login(opts: LoginOptions, deps: Deps): Promise<void> {
+  const connection = await resolveConnection(opts, deps);
+  const username = await askUsername(opts, deps);
+  const password = await askPassword(opts, deps, false);
+  const answer = await deps.api({ serverUrl: connection.serverUrl, ca: connection.ca }).login(username, password);
+  const api = await storeLogin(deps, connection, answer);
+  const name = answer.user.username;
+
+  let identity = await deps.state.identities.get(connection.serverUrl, name);
+  if (!identity) {
+    identity = await createAndUploadIdentity(deps, api, name);
+    deps.reporter.warn(`Made a new identity key for ${name} on this machine; peers who pinned your old key will refuse it until they re-pin.`);
+  } else if ((await api.me()).signingKey !== identity.publicKey) {
+    await api.putSigningKey(identity.publicKey);
+    deps.reporter.warn(`The server held another identity key for ${name}; uploaded this machine's key.`);
+  }
+  deps.reporter.result(
+    'login',
+    { username: name, server: connection.serverUrl, fingerprint: identity.fingerprint },
+    `Logged in as ${name} at ${connection.serverUrl}. Identity key ${formatFingerprint(identity.fingerprint)}`,
+  );
+}
+
+/** Stores the token (0600) and remembers the server and CA; returns a client using the token. */
+export async function storeLogin(deps: Deps, connection: Connection, answer: LoginAnswer): Promise<ApiClient> {
+  await deps.state.credentials.set(connection.serverUrl, {
+    username: answer.user.username,
+    token: answer.token,
+    expiresAt: answer.expiresAt,
+  });
+  await deps.state.config.remember(connection.serverUrl, connection.caFromArgs ? connection.ca : undefined);
+  return deps.api({ serverUrl: connection.serverUrl, ca: connection.ca, token: answer.token });
+}

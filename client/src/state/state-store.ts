@@ -1,0 +1,19 @@
+/** Everything sft keeps in SFT_HOME, one object per file. */
+import { ConfigFile } from './config-file';
+import { CredentialsFile } from './credentials-file';
+import { IdentityFile } from './identity-file';
+import { KnownPeersFile } from './known-peers-file';
+
+export class StateStore {
+  readonly config: ConfigFile;
+  readonly credentials: CredentialsFile;
+  readonly identities: IdentityFile;
+  readonly knownPeers: KnownPeersFile;
+
+  constructor(readonly home: string) {
+    this.config = new ConfigFile(home);
+    this.credentials = new CredentialsFile(home);
+    this.identities = new IdentityFile(home);
+    this.knownPeers = new KnownPeersFile(home);
+  }
+}

@@ -1,0 +1,89 @@
+import { once } from 'node:events';
+import * as https from 'node:https';
+import type { AddressInfo } from 'node:net';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { makeCa, makeServerCert, type KeyAndCert } from '../../../certs/src/x509';
+import { ApiClient } from '../../src/api/api-client';
+import { ApiError, ServerNotTrustedError, ServerUnreachableError } from '../../src/api/api-error';
+
+/** A tiny HTTPS stand-in for the sft server: answers each path from `routes`, records requests. */
+let ca: KeyAndCert;
+let server: https.Server;
+let url: string;
+const requests: { method?: string; url?: string; authorization?: string; body: string }[] = [];
+const routes: Record<string, (body: string) => [number, unknown]> = {
+  'POST /auth/login': () => [200, { token: 'tok', expiresAt: 'soon', user: { id: 1, username: 'alice' } }],
+  'GET /auth/me': () => [401, { statusCode: 401, code: 'unauthenticated', message: 'Your token is not valid.' }],
+  'POST /sessions/abcd/join': () => [410, { statusCode: 410, code: 'session_closed', message: 'The session is closed.', state: 'expired' }],
+  'POST /auth/logout': () => [204, undefined],
+};
+
+beforeAll(async () => {
+  ca = await makeCa('api test CA');
+  const cert = await makeServerCert(ca, ['127.0.0.1']);
+  server = https.createServer({ cert: cert.certPem, key: cert.keyPem }, (req, res) => {
+    let body = '';
+    req.on('data', (chunk: Buffer) => (body += chunk.toString()));
+    req.on('end', () => {
+      requests.push({ method: req.method, url: req.url, authorization: req.headers.authorization, body });
+      const route = routes[`${req.method} ${req.url?.split('?')[0]}`];
+      const [status, answer] = route ? route(body) : [404, { code: 'not_found', message: 'No such route.' }];
+      res.writeHead(status, { 'content-type': 'application/json' });
+      res.end(answer === undefined ? undefined : JSON.stringify(answer));
+    });
+  });
+  server.listen(0, '127.0.0.1');
+  await once(server, 'listening');
+  url = `https://127.0.0.1:${(server.address() as AddressInfo).port}`;
+});
+
+afterAll(() => {
+  server.close();
+});
+
+describe(ApiClient.name, () => {
+  it('sends JSON and parses the answer when the server certificate is trusted via the CA', async () => {
+    const answer = await new ApiClient({ serverUrl: url, ca: ca.certPem }).login('alice', 'pw');
+    expect(answer.user.username).toBe('alice');
+    expect(JSON.parse(requests.at(-1)!.body)).toEqual({ username: 'alice', password: 'pw' });
+  });
+
+  it('sends the token as a bearer header', async () => {
+    await new ApiClient({ serverUrl: url, ca: ca.certPem, token: 'secret-token' }).logout();
+    expect(requests.at(-1)!.authorization).toBe('Bearer secret-token');
+  });
+
+  it('turns an HTTP error into an ApiError with status and code', async () => {
+    const error = await new ApiClient({ serverUrl: url, ca: ca.certPem, token: 'x' }).me().catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(ApiError);
+    expect(error).toMatchObject({ status: 401, code: 'unauthenticated' });
+  });
+
+  it('keeps the state of a closed session', async () => {
+    const error = await new ApiClient({ serverUrl: url, ca: ca.certPem, token: 'x' }).joinSession('abcd', 'PEM').catch((e: unknown) => e);
+    expect(error).toMatchObject({ status: 410, code: 'session_closed', state: 'expired' });
+  });
+
+  it('refuses a server whose certificate no given CA signed', async () => {
+    const other = await makeCa('someone else');
+    const error = await new ApiClient({ serverUrl: url, ca: other.certPem }).login('a', 'b').catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(ServerNotTrustedError);
+    expect((error as ServerNotTrustedError).caGiven).toBe(true);
+  });
+
+  it('refuses a self-made CA it was not told about', async () => {
+    const error = await new ApiClient({ serverUrl: url }).login('a', 'b').catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(ServerNotTrustedError);
+    expect((error as ServerNotTrustedError).caGiven).toBe(false);
+  });
+
+  it('reports a refused connection as unreachable', async () => {
+    const error = await new ApiClient({ serverUrl: 'https://127.0.0.1:1' }).login('a', 'b').catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(ServerUnreachableError);
+  });
+
+  it('refuses plain http URLs', async () => {
+    const error = await new ApiClient({ serverUrl: 'http://127.0.0.1:1' }).login('a', 'b').catch((e: unknown) => e);
+    expect(error).toMatchObject({ code: 'insecure_url' });
+  });
+});

@@ -1,0 +1,39 @@
+import { describe, expect, it } from 'vitest';
+import { ApiError, ServerNotTrustedError, ServerUnreachableError } from '../../src/api/api-error';
+import { ExitCode, ExitError } from '../../src/errors';
+import { describeError } from '../../src/exit-mapping';
+import { TransferError } from '../../src/transfer/errors';
+
+describe(describeError.name, () => {
+  it('keeps the code, message and hint of an ExitError', () => {
+    expect(describeError(new ExitError(ExitCode.Usage, 'bad', 'do this'))).toEqual({ code: 2, lines: ['bad', 'do this'] });
+  });
+
+  it.each([
+    [new ApiError(401, 'invalid_credentials', 'x'), ExitCode.NotAllowed],
+    [new ApiError(401, 'unauthenticated', 'x'), ExitCode.NotAllowed],
+    [new ApiError(403, 'not_invited', 'x'), ExitCode.NotAllowed],
+    [new ApiError(410, 'session_closed', 'x', 'cancelled'), ExitCode.Closed],
+    [new ApiError(400, 'validation_failed', 'x'), ExitCode.Usage],
+    [new ApiError(404, 'session_not_found', 'x'), ExitCode.Failure],
+    [new ServerUnreachableError('https://x', 'ECONNREFUSED'), ExitCode.Unreachable],
+    [new ServerNotTrustedError('https://x', 'SELF_SIGNED_CERT_IN_CHAIN', false), ExitCode.Unreachable],
+    [new TransferError('integrity', 'x'), ExitCode.Integrity],
+    [new TransferError('signature', 'x'), ExitCode.Integrity],
+    [new TransferError('unreachable', 'x'), ExitCode.Unreachable],
+    [new TransferError('exists', 'x'), ExitCode.Failure],
+    [new Error('boom'), ExitCode.Failure],
+  ])('maps %o to its exit code', (error, code) => {
+    expect(describeError(error).code).toBe(code);
+  });
+
+  it('says to pass --ca when an untrusted server was reached without one', () => {
+    expect(describeError(new ServerNotTrustedError('https://x', 'SELF_SIGNED_CERT_IN_CHAIN', false)).lines[1]).toMatch(/--ca/);
+  });
+
+  it('never prints more than two lines', () => {
+    for (const error of [new Error('x'), new ApiError(500, 'http_500', 'x'), new TransferError('exists', 'x')]) {
+      expect(describeError(error).lines.length).toBeLessThanOrEqual(2);
+    }
+  });
+});

@@ -127,6 +127,18 @@ export function verifyHello(
   if (!valid) throw new HandshakeError('signature', `The HELLO from "${hello.username}" is not signed by their identity key.`);
 }
 
+/** X25519 with the low-order-point check: OpenSSL refuses an all-zero result itself; either way it is a weak key. */
+function x25519SharedSecret(privateKey: KeyObject, publicKey: KeyObject): Buffer {
+  let shared: Buffer;
+  try {
+    shared = diffieHellman({ privateKey, publicKey });
+  } catch {
+    throw new HandshakeError('weak_key', 'The peer sent a degenerate X25519 key.');
+  }
+  if (shared.every((b) => b === 0)) throw new HandshakeError('weak_key', 'The peer sent a degenerate X25519 key.');
+  return shared;
+}
+
 export interface DerivedSecrets {
   /** AES-256-GCM key for this connection's file stream. Secret. */
   fileKey: Buffer;
@@ -147,8 +159,7 @@ export function deriveSecrets(p: {
   receiverUsername: string;
 }): DerivedSecrets {
   const peerKey = createPublicKey({ key: { kty: 'OKP', crv: 'X25519', x: p.peerX25519.toString('base64url') }, format: 'jwk' });
-  const shared = diffieHellman({ privateKey: p.ephemeral.privateKey, publicKey: peerKey });
-  if (shared.every((b) => b === 0)) throw new HandshakeError('weak_key', 'The peer sent a degenerate X25519 key.');
+  const shared = x25519SharedSecret(p.ephemeral.privateKey, peerKey);
   const ikm = Buffer.concat([p.sessionKey, shared]);
   const salt = createHash('sha256').update(lengthPrefixed(p.senderHello, p.receiverHello)).digest();
   const ids = [p.sessionId, p.senderUsername, p.receiverUsername];

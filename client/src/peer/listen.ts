@@ -1,7 +1,8 @@
 /**
  * The hosting end of the peer link. The host binds its port before it knows the joiner's certificate
  * (the port goes into the session when it is created), so:
- * - a plain net.Server accepts TCP connections (at most MAX_PENDING at a time);
+ * - a plain net.Server accepts TCP connections (at most MAX_PENDING at a time: when full, the oldest
+ *   waiting connection is dropped, so idle or slowloris connections cannot lock the real peer out);
  * - each connection waits, within its handshake budget, for the expected certificate to be known;
  * - then it is handed to its own non-listening tls.Server (TLS 1.3, our cert, the peer's exact cert as the
  *   only `ca`, requestCert + rejectUnauthorized) and, after the handshake, the peer certificate's
@@ -15,8 +16,8 @@ import { TransferError } from '../transfer/errors';
 import { assertCertificateMatches, derMatches, pinnedTlsOptions } from './pinning';
 import type { PeerCertificate, PeerListener } from './types';
 
-/** TCP connections that may wait for their TLS handshake at the same time; more are dropped. */
-export const MAX_PENDING = 8;
+/** TCP connections that may wait for their TLS handshake at the same time; past that the oldest is dropped. */
+export const MAX_PENDING = 256;
 /** Default time one connection gets to (wait for the expected cert and) complete the TLS handshake. */
 export const DEFAULT_HANDSHAKE_TIMEOUT_MS = 30_000;
 
@@ -64,9 +65,16 @@ export async function listenForPeer(opts: ListenOptions): Promise<PeerListener> 
   };
 
   const onConnection = (raw: Socket): void => {
-    if (closed || taken || ready || peerFailure || pending.size >= MAX_PENDING) {
+    if (closed || taken || ready || peerFailure) {
       raw.destroy();
       return;
+    }
+    if (pending.size >= MAX_PENDING) {
+      // Drop the oldest waiting connection rather than the newest: the real peer dials only once it has
+      // joined, so it is among the newest, and it retries if it was the one dropped.
+      const oldest = pending.values().next().value as Socket;
+      pending.delete(oldest);
+      oldest.destroy();
     }
     pending.add(raw);
     raw.on('error', () => undefined); // failures end the connection; nothing else to do

@@ -132,6 +132,7 @@ export function fromProtocolError(err: unknown): TransferError {
   if (!(err instanceof ProtocolError)) return new TransferError('io', String((err as Error)?.message ?? err), false, { cause: err });
   switch (err.code) {
     case 'closed':
+    case 'truncated_frame':
       return new TransferError('peer_closed', 'The peer closed the connection before the transfer finished.');
     case 'timeout':
       return new TransferError('timeout', err.message);

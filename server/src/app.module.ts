@@ -1,0 +1,37 @@
+import { type DynamicModule, Module } from '@nestjs/common';
+import { APP_FILTER, APP_GUARD, APP_PIPE } from '@nestjs/core';
+import { TypeOrmModule } from '@nestjs/typeorm';
+import { dataSourceOptions } from '../../db/data-source';
+import { AuthModule } from './auth/auth.module';
+import { JwtAuthGuard } from './auth/jwt-auth.guard';
+import { ErrorFilter } from './common/error.filter';
+import { createValidationPipe } from './common/validation.pipe';
+import type { AppConfig } from './config/app-config';
+import type { AppSecrets } from './config/app-secrets';
+import { ConfigModule } from './config/config.module';
+import { HealthModule } from './health/health.module';
+import { SessionsModule } from './sessions/sessions.module';
+import { UsersModule } from './users/users.module';
+
+/** The whole server: features plus the global pipe, guard and error filter. */
+@Module({})
+export class AppModule {
+  static forRoot(config: AppConfig, secrets: AppSecrets): DynamicModule {
+    return {
+      module: AppModule,
+      imports: [
+        ConfigModule.forRoot(config, secrets),
+        TypeOrmModule.forRoot({ ...dataSourceOptions(config.database), retryAttempts: 1, retryDelay: 1000 }),
+        AuthModule,
+        UsersModule,
+        SessionsModule,
+        HealthModule,
+      ],
+      providers: [
+        { provide: APP_PIPE, useFactory: createValidationPipe },
+        { provide: APP_GUARD, useClass: JwtAuthGuard },
+        { provide: APP_FILTER, useClass: ErrorFilter },
+      ],
+    };
+  }
+}

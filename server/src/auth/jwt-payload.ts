@@ -1,0 +1,10 @@
+/** Claims in an sft token. */
+export interface JwtPayload {
+  /** User id. */
+  sub: string;
+  username: string;
+  /** Token id, for revocation. */
+  jti: string;
+  iat: number;
+  exp: number;
+}

@@ -1,0 +1,120 @@
+import { homedir } from 'node:os';
+import { isAbsolute, join, resolve } from 'node:path';
+import type { ServerOptions } from './server-options';
+
+/** The database the server talks to, parsed from a URL. */
+export type DatabaseConfig =
+  | { type: 'sqlite'; path: string }
+  | { type: 'mysql'; url: string };
+
+/**
+ * The server's validated configuration. Built once at start by `AppConfig.load`, which throws
+ * a one-line Error naming the bad setting; everything else reads these typed fields.
+ */
+export class AppConfig {
+  readonly port: number;
+  readonly host: string;
+  readonly dataDir: string;
+  readonly database: DatabaseConfig;
+  readonly tlsCertFile: string | null;
+  readonly tlsKeyFile: string | null;
+  readonly sessionTtlSeconds: number;
+  readonly transferTimeoutSeconds: number;
+  readonly sweepIntervalMs: number;
+  readonly bcryptCost: number;
+  readonly tokenTtlSeconds: number;
+  readonly loginLimit: number;
+  readonly loginAddressLimit: number;
+  readonly loginWindowSeconds: number;
+  readonly quiet: boolean;
+  /** Environment the secrets are read from (SFT_JWT_SECRET, SFT_MASTER_KEY). */
+  readonly env: NodeJS.ProcessEnv;
+
+  private constructor(fields: Omit<AppConfig, never>) {
+    Object.assign(this, fields);
+    Object.freeze(this);
+  }
+
+  static load(options: ServerOptions = {}): AppConfig {
+    const env = options.env ?? process.env;
+    const read = new SettingReader(env);
+    const dataDir = resolve(options.dataDir ?? env.SFT_DATA_DIR ?? join(homedir(), '.local', 'share', 'sft-server'));
+    const tlsCertFile = options.tlsCertFile ?? env.SFT_TLS_CERT ?? null;
+    const tlsKeyFile = options.tlsKeyFile ?? env.SFT_TLS_KEY ?? null;
+    if ((tlsCertFile === null) !== (tlsKeyFile === null)) {
+      throw new Error('Invalid configuration: SFT_TLS_CERT and SFT_TLS_KEY must be given together.');
+    }
+    const bcryptCost = read.integer('bcryptCost', options.bcryptCost, 'SFT_BCRYPT_COST', 12, 12, 20);
+    return new AppConfig({
+      port: read.integer('port', options.port, 'SFT_PORT', 8443, 0, 65535),
+      host: read.text('host', options.host, 'SFT_HOST', '127.0.0.1'),
+      dataDir,
+      database: parseDatabaseUrl(options.dbUrl ?? env.SFT_DB_URL ?? `sqlite:${join(dataDir, 'sft.sqlite')}`),
+      tlsCertFile,
+      tlsKeyFile,
+      sessionTtlSeconds: read.integer('sessionTtlSeconds', options.sessionTtlSeconds, 'SFT_SESSION_TTL', 600, 1, 7 * 86400),
+      transferTimeoutSeconds: read.integer(
+        'transferTimeoutSeconds', options.transferTimeoutSeconds, 'SFT_TRANSFER_TIMEOUT', 86400, 1, 30 * 86400,
+      ),
+      sweepIntervalMs: Math.round(
+        1000 * read.number('sweepIntervalSeconds', options.sweepIntervalSeconds, 'SFT_SWEEP_INTERVAL', 30, 0.05, 3600),
+      ),
+      bcryptCost,
+      tokenTtlSeconds: read.integer('tokenTtlSeconds', options.tokenTtlSeconds, 'SFT_TOKEN_TTL', 3600, 1, 30 * 86400),
+      loginLimit: read.integer('loginLimit', options.loginLimit, 'SFT_LOGIN_LIMIT', 10, 1, 1_000_000),
+      loginAddressLimit: read.integer(
+        'loginAddressLimit', options.loginAddressLimit, 'SFT_LOGIN_ADDRESS_LIMIT', 100, 1, 1_000_000,
+      ),
+      loginWindowSeconds: read.integer('loginWindowSeconds', options.loginWindowSeconds, 'SFT_LOGIN_WINDOW', 900, 1, 86400),
+      quiet: options.quiet ?? false,
+      env,
+    });
+  }
+}
+
+/** Parses 'sqlite:PATH' (relative paths are resolved) or 'mysql://…'. */
+export function parseDatabaseUrl(url: string): DatabaseConfig {
+  if (url.startsWith('sqlite:')) {
+    const path = url.slice('sqlite:'.length).replace(/^\/\/(?=\/)/, '');
+    if (path === '') throw new Error('Invalid configuration: the database URL "sqlite:" needs a file path.');
+    return { type: 'sqlite', path: path === ':memory:' ? path : isAbsolute(path) ? path : resolve(path) };
+  }
+  if (url.startsWith('mysql://')) {
+    try {
+      new URL(url);
+    } catch {
+      throw new Error('Invalid configuration: the database URL is not a valid mysql:// URL.');
+    }
+    return { type: 'mysql', url };
+  }
+  throw new Error('Invalid configuration: the database URL must start with "sqlite:" or "mysql://".');
+}
+
+/** Reads one setting from an option, else the environment, else a default — and checks its range. */
+class SettingReader {
+  constructor(private readonly env: NodeJS.ProcessEnv) {}
+
+  number(name: string, option: number | undefined, envName: string, fallback: number, min: number, max: number): number {
+    const raw = option ?? this.env[envName];
+    if (raw === undefined || raw === '') return fallback;
+    const value = typeof raw === 'number' ? raw : Number(raw);
+    if (!Number.isFinite(value) || value < min || value > max) {
+      throw new Error(`Invalid configuration: ${name} (${envName}) must be a number from ${min} to ${max}, got "${raw}".`);
+    }
+    return value;
+  }
+
+  integer(name: string, option: number | undefined, envName: string, fallback: number, min: number, max: number): number {
+    const value = this.number(name, option, envName, fallback, min, max);
+    if (!Number.isInteger(value)) {
+      throw new Error(`Invalid configuration: ${name} (${envName}) must be a whole number, got "${value}".`);
+    }
+    return value;
+  }
+
+  text(name: string, option: string | undefined, envName: string, fallback: string): string {
+    const value = option ?? this.env[envName] ?? fallback;
+    if (value.trim() === '') throw new Error(`Invalid configuration: ${name} (${envName}) must not be empty.`);
+    return value;
+  }
+}

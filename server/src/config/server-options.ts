@@ -1,0 +1,34 @@
+/** Options for `startServer`. Each falls back to an environment variable, then to a default. */
+export interface ServerOptions {
+  /** Default 8443 (env SFT_PORT); 0 = any free port. */
+  port?: number;
+  /** Address to bind. Default '127.0.0.1' (env SFT_HOST). */
+  host?: string;
+  /** 'sqlite:PATH' or 'mysql://user:pass@host:port/db' (env SFT_DB_URL). Default: sqlite in the data dir. */
+  dbUrl?: string;
+  /** Holds the SQLite database, master key, JWT secret and local CA (env SFT_DATA_DIR, default ~/.local/share/sft-server). */
+  dataDir?: string;
+  /** PEM certificate and key to serve (env SFT_TLS_CERT / SFT_TLS_KEY); otherwise a local CA is made in the data dir. */
+  tlsCertFile?: string;
+  tlsKeyFile?: string;
+  /** Seconds an unjoined session stays open (env SFT_SESSION_TTL, default 600). */
+  sessionTtlSeconds?: number;
+  /** Seconds a joined session may wait for both reports (env SFT_TRANSFER_TIMEOUT, default 86400). */
+  transferTimeoutSeconds?: number;
+  /** Seconds between expiry sweeps (env SFT_SWEEP_INTERVAL, default 30; fractions allowed). */
+  sweepIntervalSeconds?: number;
+  /** bcrypt cost, at least 12 (env SFT_BCRYPT_COST, default 12). */
+  bcryptCost?: number;
+  /** Seconds a login token is valid (env SFT_TOKEN_TTL, default 3600). */
+  tokenTtlSeconds?: number;
+  /** Login attempts per account per window (env SFT_LOGIN_LIMIT, default 10). */
+  loginLimit?: number;
+  /** Login and register attempts per client address per window (env SFT_LOGIN_ADDRESS_LIMIT, default 100). */
+  loginAddressLimit?: number;
+  /** Rate-limit window in seconds (env SFT_LOGIN_WINDOW, default 900). */
+  loginWindowSeconds?: number;
+  /** No request logs on stdout. */
+  quiet?: boolean;
+  /** Environment to read instead of process.env (tests). */
+  env?: NodeJS.ProcessEnv;
+}

@@ -1,0 +1,97 @@
+/**
+ * Starts the sft key-distribution and session server (HTTPS, NestJS). Used by `sft server`,
+ * `sft demo` and the tests; nothing here reads argv or exits the process.
+ */
+import 'reflect-metadata';
+import { mkdirSync } from 'node:fs';
+import type { AddressInfo } from 'node:net';
+import { dirname } from 'node:path';
+import { NestFactory } from '@nestjs/core';
+import type { NestExpressApplication } from '@nestjs/platform-express';
+import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
+import { AppModule } from './app.module';
+import { requestLogger } from './common/request-logger';
+import { AppConfig } from './config/app-config';
+import { AppSecrets } from './config/app-secrets';
+import type { ServerOptions } from './config/server-options';
+import { loadTlsMaterial } from './tls/tls-material';
+
+export type { ServerOptions } from './config/server-options';
+
+export const BODY_LIMIT = '64kb';
+
+export interface RunningServer {
+  /** e.g. https://127.0.0.1:40123 (with the real port). */
+  url: string;
+  port: number;
+  /** Path of the generated CA certificate (PEM), or null when SFT_TLS_CERT is used. */
+  caCertPath: string | null;
+  /** Lowercase hex SHA-256 of the generated CA certificate, or null. */
+  caFingerprint: string | null;
+  close(): Promise<void>;
+}
+
+/** Validates the configuration, prepares secrets, TLS and the database (migrations), and listens. */
+export async function startServer(options: ServerOptions = {}): Promise<RunningServer> {
+  const config = AppConfig.load(options);
+  mkdirSync(config.dataDir, { recursive: true, mode: 0o700 });
+  const secrets = AppSecrets.load(config);
+  const tls = await loadTlsMaterial(config);
+  if (config.database.type === 'sqlite' && config.database.path !== ':memory:') {
+    mkdirSync(dirname(config.database.path), { recursive: true, mode: 0o700 });
+  }
+
+  let app: NestExpressApplication;
+  try {
+    app = await NestFactory.create<NestExpressApplication>(AppModule.forRoot(config, secrets), {
+      httpsOptions: { key: tls.keyPem, cert: tls.certPem },
+      bodyParser: false,
+      abortOnError: false,
+      logger: config.quiet ? false : ['error', 'warn'],
+    });
+  } catch (error) {
+    throw new Error(`Cannot start the server: ${describeStartError(error, config)}`);
+  }
+  app.disable('x-powered-by');
+  if (!config.quiet) app.use(requestLogger());
+  app.useBodyParser('json', { limit: BODY_LIMIT });
+  setUpOpenApi(app);
+
+  await app.listen(config.port, config.host);
+  const address = app.getHttpServer().address() as AddressInfo;
+  const urlHost = address.family === 'IPv6' ? `[${address.address}]` : address.address;
+  const shownHost = urlHost === '0.0.0.0' || urlHost === '[::]' ? 'localhost' : urlHost;
+  return {
+    url: `https://${shownHost}:${address.port}`,
+    port: address.port,
+    caCertPath: tls.caCertPath,
+    caFingerprint: tls.caFingerprint,
+    close: () => app.close(),
+  };
+}
+
+function setUpOpenApi(app: NestExpressApplication): void {
+  const document = SwaggerModule.createDocument(
+    app,
+    new DocumentBuilder()
+      .setTitle('sft server')
+      .setDescription('Key distribution and transfer sessions for sft. See docs/api.md.')
+      .setVersion('1')
+      .addBearerAuth()
+      .build(),
+  );
+  SwaggerModule.setup('docs', app, document, { jsonDocumentUrl: 'docs-json' });
+}
+
+/** One line, without the database password. */
+function describeStartError(error: unknown, config: AppConfig): string {
+  const message = error instanceof Error ? error.message : String(error);
+  const where = config.database.type === 'sqlite' ? config.database.path : redactUrl(config.database.url);
+  return `${message.split('\n')[0]} (database: ${where})`;
+}
+
+function redactUrl(url: string): string {
+  const parsed = new URL(url);
+  if (parsed.password) parsed.password = '***';
+  return parsed.toString();
+}

@@ -1,0 +1,113 @@
+import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
+import { Type } from 'class-transformer';
+import {
+  ArrayMaxSize, IsArray, IsBoolean, IsEnum, IsInt, IsOptional, IsString, Length, Matches, Max, MaxLength, Min,
+  ValidateNested,
+} from 'class-validator';
+import { USERNAME_PATTERN } from '../../users/username';
+import { ReportRole, SessionDirection, SessionState } from '../session-state';
+
+const MAX_FILES = 1000;
+const MAX_CERTIFICATE_CHARS = 4096;
+
+export class EndpointDto {
+  @ApiProperty({ example: '127.0.0.1', description: 'Host name or IP address the host peer listens on.' })
+  @IsString()
+  @Matches(/^[A-Za-z0-9.:_%-]{1,255}$/, { message: 'endpoint.host must be a host name or IP address' })
+  host: string;
+
+  @ApiProperty({ example: 40123 })
+  @IsInt()
+  @Min(1)
+  @Max(65535)
+  port: number;
+}
+
+export class AnnouncedFileDto {
+  @ApiProperty() @IsString() @Length(1, 1024) name: string;
+  @ApiProperty() @IsInt() @Min(0) @Max(Number.MAX_SAFE_INTEGER) size: number;
+}
+
+export class CreateSessionDto {
+  @ApiProperty({ enum: SessionDirection })
+  @IsEnum(SessionDirection, { message: 'direction must be host-sends or host-receives' })
+  direction: SessionDirection;
+
+  @ApiPropertyOptional({ description: 'Only this user may join.' })
+  @IsOptional()
+  @IsString()
+  @Matches(USERNAME_PATTERN, { message: 'invitee must be a valid username' })
+  invitee?: string;
+
+  @ApiProperty({ type: EndpointDto })
+  @ValidateNested()
+  @Type(() => EndpointDto)
+  endpoint: EndpointDto;
+
+  @ApiProperty({ description: "The host's ephemeral self-signed TLS certificate, PEM, at most 4 KiB." })
+  @IsString()
+  @MaxLength(MAX_CERTIFICATE_CHARS)
+  certificate: string;
+
+  @ApiPropertyOptional({ type: [AnnouncedFileDto] })
+  @IsOptional()
+  @IsArray()
+  @ArrayMaxSize(MAX_FILES)
+  @ValidateNested({ each: true })
+  @Type(() => AnnouncedFileDto)
+  files?: AnnouncedFileDto[];
+}
+
+export class JoinSessionDto {
+  @ApiProperty({ description: "The joiner's ephemeral self-signed TLS certificate, PEM, at most 4 KiB." })
+  @IsString()
+  @MaxLength(MAX_CERTIFICATE_CHARS)
+  certificate: string;
+}
+
+export class ReportedFileDto extends AnnouncedFileDto {
+  @ApiProperty({ description: 'CRC32, 8 lowercase hex digits.' })
+  @Matches(/^[0-9a-f]{8}$/, { message: 'crc32 must be 8 lowercase hex digits' })
+  crc32: string;
+
+  @ApiProperty({ description: 'SHA-256, 64 lowercase hex digits.' })
+  @Matches(/^[0-9a-f]{64}$/, { message: 'sha256 must be 64 lowercase hex digits' })
+  sha256: string;
+}
+
+export class ReportDto {
+  @ApiProperty({ enum: ReportRole })
+  @IsEnum(ReportRole, { message: 'role must be sender or receiver' })
+  role: ReportRole;
+
+  @ApiProperty() @IsInt() @Min(0) @Max(Number.MAX_SAFE_INTEGER) bytes: number;
+
+  @ApiProperty({ type: [ReportedFileDto] })
+  @IsArray()
+  @ArrayMaxSize(MAX_FILES)
+  @ValidateNested({ each: true })
+  @Type(() => ReportedFileDto)
+  files: ReportedFileDto[];
+
+  @ApiProperty() @IsBoolean() verified: boolean;
+
+  @ApiPropertyOptional() @IsOptional() @IsString() @MaxLength(500) reason?: string;
+}
+
+export class CancelDto {
+  @ApiPropertyOptional() @IsOptional() @IsString() @MaxLength(500) reason?: string;
+}
+
+export class WaitQueryDto {
+  @ApiProperty({ enum: SessionState, description: 'Answer as soon as the state is not this one.' })
+  @IsEnum(SessionState, { message: 'state must be a session state' })
+  state: SessionState;
+
+  @ApiPropertyOptional({ minimum: 1, maximum: 60, default: 25 })
+  @IsOptional()
+  @Type(() => Number)
+  @IsInt()
+  @Min(1)
+  @Max(60)
+  timeout?: number;
+}

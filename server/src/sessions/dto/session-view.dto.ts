@@ -1,0 +1,43 @@
+import { ApiProperty } from '@nestjs/swagger';
+import { SessionDirection, SessionState } from '../session-state';
+
+class EndpointView {
+  @ApiProperty() host: string;
+  @ApiProperty() port: number;
+}
+
+class FileView {
+  @ApiProperty() name: string;
+  @ApiProperty() size: number;
+}
+
+/** What participants see of a session. Never holds the key. */
+export class SessionView {
+  @ApiProperty({ example: 'k3v9-2mxq-8d4r-tz1a' }) id: string;
+  @ApiProperty({ enum: SessionState }) state: SessionState;
+  @ApiProperty({ enum: SessionDirection }) direction: SessionDirection;
+  @ApiProperty() host: string;
+  @ApiProperty({ type: String, nullable: true }) joiner: string | null;
+  @ApiProperty({ type: String, nullable: true }) invitee: string | null;
+  @ApiProperty({ type: EndpointView }) endpoint: EndpointView;
+  @ApiProperty() hostCertificate: string;
+  @ApiProperty() hostFingerprint: string;
+  @ApiProperty({ type: String, nullable: true }) joinerCertificate: string | null;
+  @ApiProperty({ type: String, nullable: true }) joinerFingerprint: string | null;
+  @ApiProperty({ type: [FileView] }) files: FileView[];
+  @ApiProperty() bytes: number;
+  @ApiProperty({ type: String, nullable: true }) reason: string | null;
+  @ApiProperty() createdAt: string;
+  @ApiProperty() expiresAt: string;
+  @ApiProperty({ type: String, nullable: true }) closedAt: string | null;
+}
+
+export class CreatedSessionView {
+  @ApiProperty({ type: SessionView }) session: SessionView;
+  @ApiProperty({ description: 'The 32-byte session key, base64.' }) key: string;
+}
+
+export class JoinedSessionView extends CreatedSessionView {
+  @ApiProperty({ type: String, nullable: true, description: "The host's Ed25519 public key, base64." })
+  hostSigningKey: string | null;
+}

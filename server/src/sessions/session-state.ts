@@ -1,0 +1,25 @@
+/** Where a session is in its lifecycle (see docs/api.md, "Session lifecycle"). */
+export enum SessionState {
+  Waiting = 'waiting',
+  Joined = 'joined',
+  Completed = 'completed',
+  Failed = 'failed',
+  Cancelled = 'cancelled',
+  Expired = 'expired',
+}
+
+export enum SessionDirection {
+  HostSends = 'host-sends',
+  HostReceives = 'host-receives',
+}
+
+export enum ReportRole {
+  Sender = 'sender',
+  Receiver = 'receiver',
+}
+
+export const OPEN_STATES: readonly SessionState[] = [SessionState.Waiting, SessionState.Joined];
+
+export function isOpen(state: SessionState): boolean {
+  return OPEN_STATES.includes(state);
+}

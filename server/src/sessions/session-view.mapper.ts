@@ -1,0 +1,27 @@
+import type { SessionView } from './dto/session-view.dto';
+import { formatSessionId } from './session-id';
+import type { Session } from './session.entity';
+
+/** Maps a session row to what participants see (never the key). */
+export function toSessionView(session: Session): SessionView {
+  const reported = session.senderReport?.files.map(({ name, size }) => ({ name, size }));
+  return {
+    id: formatSessionId(session.id),
+    state: session.state,
+    direction: session.direction,
+    host: session.hostUsername,
+    joiner: session.joinerUsername,
+    invitee: session.inviteeUsername,
+    endpoint: { host: session.endpointHost, port: session.endpointPort },
+    hostCertificate: session.hostCertificate,
+    hostFingerprint: session.hostFingerprint,
+    joinerCertificate: session.joinerCertificate,
+    joinerFingerprint: session.joinerFingerprint,
+    files: reported ?? session.files,
+    bytes: session.bytes,
+    reason: session.reason,
+    createdAt: session.createdAt.toISOString(),
+    expiresAt: session.expiresAt.toISOString(),
+    closedAt: session.closedAt ? session.closedAt.toISOString() : null,
+  };
+}

@@ -1,0 +1,111 @@
+import { Column, Entity, Index, PrimaryColumn } from 'typeorm';
+import { SessionDirection, SessionState } from './session-state';
+
+/** A file as a participant reported it. */
+export interface ReportedFile {
+  name: string;
+  size: number;
+  crc32: string;
+  sha256: string;
+}
+
+/** One participant's report, stored as JSON. */
+export interface StoredReport {
+  bytes: number;
+  files: ReportedFile[];
+  verified: boolean;
+  reason: string | null;
+}
+
+/** Byte counts are bigint columns; drivers return them as strings. */
+const bigintAsNumber = {
+  to: (value: number) => value,
+  from: (value: string | number | null) => (value === null ? 0 : Number(value)),
+};
+
+/** A transfer session. Rows stay inside SessionsService; callers get SessionView DTOs. */
+@Entity('sessions')
+@Index('idx_sessions_host', ['hostId'])
+@Index('idx_sessions_joiner', ['joinerId'])
+@Index('idx_sessions_state_expires', ['state', 'expiresAt'])
+export class Session {
+  /** Canonical form: 16 lowercase Crockford base32 characters, no dashes. */
+  @PrimaryColumn({ type: 'varchar', length: 16 })
+  id: string;
+
+  @Column({ type: 'varchar', length: 16 })
+  state: SessionState;
+
+  @Column({ type: 'varchar', length: 16 })
+  direction: SessionDirection;
+
+  @Column({ name: 'host_id', type: 'varchar', length: 36 })
+  hostId: string;
+
+  @Column({ name: 'host_username', type: 'varchar', length: 32 })
+  hostUsername: string;
+
+  @Column({ name: 'joiner_id', type: 'varchar', length: 36, nullable: true })
+  joinerId: string | null;
+
+  @Column({ name: 'joiner_username', type: 'varchar', length: 32, nullable: true })
+  joinerUsername: string | null;
+
+  /** When set, only this user may join. */
+  @Column({ name: 'invitee_id', type: 'varchar', length: 36, nullable: true })
+  inviteeId: string | null;
+
+  @Column({ name: 'invitee_username', type: 'varchar', length: 32, nullable: true })
+  inviteeUsername: string | null;
+
+  @Column({ name: 'endpoint_host', type: 'varchar', length: 255 })
+  endpointHost: string;
+
+  @Column({ name: 'endpoint_port', type: 'int' })
+  endpointPort: number;
+
+  @Column({ name: 'host_certificate', type: 'text' })
+  hostCertificate: string;
+
+  @Column({ name: 'host_fingerprint', type: 'varchar', length: 64 })
+  hostFingerprint: string;
+
+  @Column({ name: 'joiner_certificate', type: 'text', nullable: true })
+  joinerCertificate: string | null;
+
+  @Column({ name: 'joiner_fingerprint', type: 'varchar', length: 64, nullable: true })
+  joinerFingerprint: string | null;
+
+  /** Files the host announced: JSON `[{ name, size }]`. */
+  @Column({ type: 'simple-json' })
+  files: { name: string; size: number }[];
+
+  @Column({ name: 'sender_report', type: 'simple-json', nullable: true })
+  senderReport: StoredReport | null;
+
+  @Column({ name: 'receiver_report', type: 'simple-json', nullable: true })
+  receiverReport: StoredReport | null;
+
+  @Column({ type: 'bigint', transformer: bigintAsNumber })
+  bytes: number;
+
+  @Column({ type: 'varchar', length: 500, nullable: true })
+  reason: string | null;
+
+  /** AES-256-GCM of the session key under the master key (base64 of iv|tag|ciphertext); NULL once closed. */
+  @Column({ name: 'encrypted_key', type: 'varchar', length: 128, nullable: true, select: false })
+  encryptedKey: string | null;
+
+  @Column({ name: 'created_at', type: 'datetime', precision: 3 })
+  createdAt: Date;
+
+  /** Unjoined: when it expires. Joined: when the transfer times out. */
+  @Column({ name: 'expires_at', type: 'datetime', precision: 3 })
+  expiresAt: Date;
+
+  @Column({ name: 'joined_at', type: 'datetime', precision: 3, nullable: true })
+  joinedAt: Date | null;
+
+  @Column({ name: 'closed_at', type: 'datetime', precision: 3, nullable: true })
+  closedAt: Date | null;
+}

@@ -1,0 +1,54 @@
+import { Body, Controller, Get, HttpCode, Param, Post, Query } from '@nestjs/common';
+import { ApiBearerAuth, ApiTags } from '@nestjs/swagger';
+import type { AuthUser } from '../common/authenticated-request';
+import { CurrentUser } from '../common/current-user.decorator';
+import { CancelDto, CreateSessionDto, JoinSessionDto, ReportDto, WaitQueryDto } from './dto/session-requests.dto';
+import { CreatedSessionView, JoinedSessionView, SessionView } from './dto/session-view.dto';
+import { SessionsService } from './sessions.service';
+
+const DEFAULT_WAIT_SECONDS = 25;
+
+@ApiTags('sessions')
+@ApiBearerAuth()
+@Controller('sessions')
+export class SessionsController {
+  constructor(private readonly sessions: SessionsService) {}
+
+  @Post()
+  create(@CurrentUser() user: AuthUser, @Body() body: CreateSessionDto): Promise<CreatedSessionView> {
+    return this.sessions.create(user, body);
+  }
+
+  @Get()
+  list(@CurrentUser() user: AuthUser): Promise<SessionView[]> {
+    return this.sessions.list(user);
+  }
+
+  @Get(':id')
+  get(@CurrentUser() user: AuthUser, @Param('id') id: string): Promise<SessionView> {
+    return this.sessions.get(user, id);
+  }
+
+  @Get(':id/wait')
+  wait(@CurrentUser() user: AuthUser, @Param('id') id: string, @Query() query: WaitQueryDto): Promise<SessionView> {
+    return this.sessions.wait(user, id, query.state, query.timeout ?? DEFAULT_WAIT_SECONDS);
+  }
+
+  @Post(':id/join')
+  @HttpCode(200)
+  join(@CurrentUser() user: AuthUser, @Param('id') id: string, @Body() body: JoinSessionDto): Promise<JoinedSessionView> {
+    return this.sessions.join(user, id, body);
+  }
+
+  @Post(':id/report')
+  @HttpCode(200)
+  report(@CurrentUser() user: AuthUser, @Param('id') id: string, @Body() body: ReportDto): Promise<SessionView> {
+    return this.sessions.report(user, id, body);
+  }
+
+  @Post(':id/cancel')
+  @HttpCode(200)
+  cancel(@CurrentUser() user: AuthUser, @Param('id') id: string, @Body() body: CancelDto): Promise<SessionView> {
+    return this.sessions.cancel(user, id, body);
+  }
+}

@@ -1,0 +1,255 @@
+import { Inject, Injectable } from '@nestjs/common';
+import { InjectRepository } from '@nestjs/typeorm';
+import { In, IsNull, LessThan, Repository } from 'typeorm';
+import { RequestError, RequestErrorCode } from '../common/app-error';
+import type { AuthUser } from '../common/authenticated-request';
+import { AppConfig } from '../config/app-config';
+import { UsersService } from '../users/users.service';
+import { UserError, UserErrorCode } from '../users/users.errors';
+import type { CancelDto, CreateSessionDto, JoinSessionDto, ReportDto } from './dto/session-requests.dto';
+import type { CreatedSessionView, JoinedSessionView, SessionView } from './dto/session-view.dto';
+import { readPeerCertificate } from './peer-certificate';
+import { SessionChanges } from './session-changes';
+import { newSessionId, parseSessionId } from './session-id';
+import { SessionKeyCipher } from './session-key-cipher';
+import { decideOutcome } from './session-outcome';
+import { isOpen, ReportRole, SessionDirection, SessionState } from './session-state';
+import { toSessionView } from './session-view.mapper';
+import { Session, type StoredReport } from './session.entity';
+import { SessionError, SessionErrorCode } from './sessions.errors';
+
+/** How often a long-poll re-reads the row even without an in-process wake-up. */
+const WAIT_RECHECK_MS = 1000;
+const LIST_LIMIT = 200;
+
+/** The session lifecycle. Every read is scoped to the caller ("owner in the query"); rows never leave. */
+@Injectable()
+export class SessionsService {
+  constructor(
+    @InjectRepository(Session) private readonly sessions: Repository<Session>,
+    @Inject(AppConfig) private readonly config: AppConfig,
+    private readonly users: UsersService,
+    private readonly cipher: SessionKeyCipher,
+    private readonly changes: SessionChanges,
+  ) {}
+
+  async create(user: AuthUser, body: CreateSessionDto): Promise<CreatedSessionView> {
+    const certificate = readPeerCertificate(body.certificate);
+    let invitee: { id: string; username: string } | null = null;
+    if (body.invitee !== undefined) {
+      invitee = await this.users.findByUsername(body.invitee);
+      if (!invitee) throw new UserError(UserErrorCode.UserNotFound);
+      if (invitee.id === user.id) throw new RequestError(RequestErrorCode.ValidationFailed, 'invitee: cannot be yourself');
+    }
+    const now = new Date();
+    const id = newSessionId();
+    const key = this.cipher.newKey();
+    const session = this.sessions.create({
+      id,
+      state: SessionState.Waiting,
+      direction: body.direction,
+      hostId: user.id,
+      hostUsername: user.username,
+      joinerId: null,
+      joinerUsername: null,
+      inviteeId: invitee?.id ?? null,
+      inviteeUsername: invitee?.username ?? null,
+      endpointHost: body.endpoint.host,
+      endpointPort: body.endpoint.port,
+      hostCertificate: certificate.pem,
+      hostFingerprint: certificate.fingerprint,
+      joinerCertificate: null,
+      joinerFingerprint: null,
+      files: (body.files ?? []).map(({ name, size }) => ({ name, size })),
+      senderReport: null,
+      receiverReport: null,
+      bytes: 0,
+      reason: null,
+      encryptedKey: this.cipher.encrypt(id, key),
+      createdAt: now,
+      expiresAt: new Date(now.getTime() + this.config.sessionTtlSeconds * 1000),
+      joinedAt: null,
+      closedAt: null,
+    });
+    await this.sessions.insert(session);
+    return { session: toSessionView(session), key: key.toString('base64') };
+  }
+
+  /** My sessions (as host or joiner), newest first. */
+  async list(user: AuthUser): Promise<SessionView[]> {
+    await this.sweep();
+    const rows = await this.sessions.find({
+      where: [{ hostId: user.id }, { joinerId: user.id }],
+      order: { createdAt: 'DESC', id: 'ASC' },
+      take: LIST_LIMIT,
+    });
+    return rows.map(toSessionView);
+  }
+
+  async get(user: AuthUser, rawId: string): Promise<SessionView> {
+    await this.sweep();
+    return toSessionView(await this.findForParticipant(user, rawId));
+  }
+
+  /** Long-poll: answers as soon as the state is not `state`, or after `timeoutSeconds`. */
+  async wait(user: AuthUser, rawId: string, state: SessionState, timeoutSeconds: number): Promise<SessionView> {
+    const deadline = Date.now() + timeoutSeconds * 1000;
+    for (;;) {
+      await this.sweep();
+      const session = await this.findForParticipant(user, rawId);
+      const left = deadline - Date.now();
+      if (session.state !== state || left <= 0 || this.changes.isClosed) return toSessionView(session);
+      await this.changes.next(session.id, Math.min(left, WAIT_RECHECK_MS));
+    }
+  }
+
+  async join(user: AuthUser, rawId: string, body: JoinSessionDto): Promise<JoinedSessionView> {
+    await this.sweep();
+    const id = parseSessionId(rawId);
+    const session = id ? await this.sessions.findOne({ where: { id } }) : null;
+    if (!session) throw new SessionError(SessionErrorCode.NotFound);
+    if (session.hostId === user.id) throw new SessionError(SessionErrorCode.OwnSession);
+    if (session.inviteeId !== null && session.inviteeId !== user.id) throw new SessionError(SessionErrorCode.NotInvited);
+    if (!isOpen(session.state)) {
+      if (session.joinerId !== null && session.joinerId !== user.id) throw new SessionError(SessionErrorCode.AlreadyJoined);
+      throw new SessionError(SessionErrorCode.Closed, session.state);
+    }
+    const certificate = readPeerCertificate(body.certificate);
+    if (session.joinerId !== null) {
+      // The same joiner asking again (e.g. after a lost answer) gets the same answer; anyone else is refused.
+      if (session.joinerId !== user.id || session.joinerFingerprint !== certificate.fingerprint) {
+        throw new SessionError(SessionErrorCode.AlreadyJoined);
+      }
+    } else {
+      const now = new Date();
+      const result = await this.sessions.update(
+        { id: session.id, state: SessionState.Waiting, joinerId: IsNull() },
+        {
+          state: SessionState.Joined,
+          joinerId: user.id,
+          joinerUsername: user.username,
+          joinerCertificate: certificate.pem,
+          joinerFingerprint: certificate.fingerprint,
+          joinedAt: now,
+          expiresAt: new Date(now.getTime() + this.config.transferTimeoutSeconds * 1000),
+        },
+      );
+      if (!result.affected) throw new SessionError(SessionErrorCode.AlreadyJoined);
+      this.changes.changed(session.id);
+    }
+    const joined = await this.sessions.findOneOrFail({
+      where: { id: session.id, joinerId: user.id },
+      select: { ...allColumns(), encryptedKey: true },
+    });
+    if (!isOpen(joined.state) || joined.encryptedKey === null) throw new SessionError(SessionErrorCode.Closed, joined.state);
+    const host = await this.users.findById(joined.hostId);
+    return {
+      session: toSessionView(joined),
+      key: this.cipher.decrypt(joined.id, joined.encryptedKey).toString('base64'),
+      hostSigningKey: host?.signingKey ?? null,
+    };
+  }
+
+  async report(user: AuthUser, rawId: string, body: ReportDto): Promise<SessionView> {
+    await this.sweep();
+    const session = await this.findForParticipant(user, rawId);
+    if (!isOpen(session.state)) throw new SessionError(SessionErrorCode.Closed, session.state);
+    if (session.state === SessionState.Waiting) throw new SessionError(SessionErrorCode.NotJoined);
+    if (body.role !== roleOf(session, user.id)) throw new SessionError(SessionErrorCode.WrongRole);
+    const column = body.role === ReportRole.Sender ? 'senderReport' : 'receiverReport';
+    const report: StoredReport = {
+      bytes: body.bytes,
+      files: body.files.map(({ name, size, crc32, sha256 }) => ({ name, size, crc32, sha256 })),
+      verified: body.verified,
+      reason: body.reason ?? null,
+    };
+    const stored = await this.sessions.update(
+      { id: session.id, state: SessionState.Joined, [column]: IsNull() },
+      { [column]: report },
+    );
+    if (!stored.affected) {
+      const now = await this.sessions.findOneOrFail({ where: { id: session.id } });
+      if (!isOpen(now.state)) throw new SessionError(SessionErrorCode.Closed, now.state);
+      throw new SessionError(SessionErrorCode.ReportDuplicate);
+    }
+    const updated = await this.sessions.findOneOrFail({ where: { id: session.id } });
+    const outcome = decideOutcome(updated.senderReport, updated.receiverReport);
+    if (outcome) {
+      const bytes = updated.receiverReport?.bytes ?? updated.senderReport?.bytes ?? 0;
+      await this.close(updated.id, [SessionState.Joined], outcome.state, outcome.reason, bytes);
+    }
+    this.changes.changed(session.id);
+    return toSessionView(await this.sessions.findOneOrFail({ where: { id: session.id } }));
+  }
+
+  async cancel(user: AuthUser, rawId: string, body: CancelDto): Promise<SessionView> {
+    await this.sweep();
+    const session = await this.findForParticipant(user, rawId);
+    if (!isOpen(session.state)) throw new SessionError(SessionErrorCode.Closed, session.state);
+    const reason = body.reason ?? `Cancelled by ${user.username}.`;
+    if (!(await this.close(session.id, [SessionState.Waiting, SessionState.Joined], SessionState.Cancelled, reason))) {
+      const now = await this.sessions.findOneOrFail({ where: { id: session.id } });
+      throw new SessionError(SessionErrorCode.Closed, now.state);
+    }
+    this.changes.changed(session.id);
+    return toSessionView(await this.sessions.findOneOrFail({ where: { id: session.id } }));
+  }
+
+  /**
+   * Closes overdue sessions: unjoined ones past their expiry become `expired`, joined ones whose
+   * reports did not arrive in time become `failed`. Keys are erased. Returns how many closed.
+   */
+  async sweep(now = new Date()): Promise<number> {
+    const expired = await this.sessions.update(
+      { state: SessionState.Waiting, expiresAt: LessThan(now) },
+      { state: SessionState.Expired, reason: 'Nobody joined in time.', encryptedKey: null, closedAt: now },
+    );
+    const timedOut = await this.sessions.update(
+      { state: SessionState.Joined, expiresAt: LessThan(now) },
+      { state: SessionState.Failed, reason: 'The transfer was not reported in time.', encryptedKey: null, closedAt: now },
+    );
+    const closed = (expired.affected ?? 0) + (timedOut.affected ?? 0);
+    if (closed > 0) this.changes.changedAll();
+    return closed;
+  }
+
+  /** Owner in the query: a session the caller is not part of is indistinguishable from one that does not exist. */
+  private async findForParticipant(user: AuthUser, rawId: string): Promise<Session> {
+    const id = parseSessionId(rawId);
+    const session = id
+      ? await this.sessions.findOne({ where: [{ id, hostId: user.id }, { id, joinerId: user.id }] })
+      : null;
+    if (!session) throw new SessionError(SessionErrorCode.NotFound);
+    return session;
+  }
+
+  /** Moves an open session to a closed state and erases its key; false if it was no longer in `from`. */
+  private async close(
+    id: string,
+    from: SessionState[],
+    to: SessionState,
+    reason: string | null,
+    bytes?: number,
+  ): Promise<boolean> {
+    const result = await this.sessions.update(
+      { id, state: In(from) },
+      { state: to, reason, encryptedKey: null, closedAt: new Date(), ...(bytes === undefined ? {} : { bytes }) },
+    );
+    return (result.affected ?? 0) > 0;
+  }
+}
+
+function roleOf(session: Session, userId: string): ReportRole {
+  const isHost = session.hostId === userId;
+  return (session.direction === SessionDirection.HostSends) === isHost ? ReportRole.Sender : ReportRole.Receiver;
+}
+
+/** Select every ordinary column (used when the hidden key column is needed too). */
+function allColumns() {
+  return {
+    id: true, state: true, direction: true, hostId: true, hostUsername: true, joinerId: true, joinerUsername: true,
+    inviteeId: true, inviteeUsername: true, endpointHost: true, endpointPort: true, hostCertificate: true,
+    hostFingerprint: true, joinerCertificate: true, joinerFingerprint: true, files: true, senderReport: true,
+    receiverReport: true, bytes: true, reason: true, createdAt: true, expiresAt: true, joinedAt: true, closedAt: true,
+  } as const;
+}

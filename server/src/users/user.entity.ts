@@ -1,0 +1,24 @@
+import { Column, Entity, PrimaryColumn } from 'typeorm';
+
+/** An account. Rows stay inside UsersService/AuthService; callers get DTOs. */
+@Entity('users')
+export class User {
+  /** A random UUID. */
+  @PrimaryColumn({ type: 'varchar', length: 36 })
+  id: string;
+
+  /** Lowercase, unique. */
+  @Column({ type: 'varchar', length: 32, unique: true })
+  username: string;
+
+  /** bcrypt of base64(SHA-256(password)). Never selected unless asked for. */
+  @Column({ name: 'password_hash', type: 'varchar', length: 100, select: false })
+  passwordHash: string;
+
+  /** Base64 of the raw 32-byte Ed25519 public key, or null before the user uploads one. */
+  @Column({ name: 'signing_key', type: 'varchar', length: 44, nullable: true })
+  signingKey: string | null;
+
+  @Column({ name: 'created_at', type: 'datetime', precision: 3 })
+  createdAt: Date;
+}

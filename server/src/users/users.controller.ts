@@ -1,0 +1,25 @@
+import { Body, Controller, Get, Param, Put } from '@nestjs/common';
+import { ApiBearerAuth, ApiTags } from '@nestjs/swagger';
+import type { AuthUser } from '../common/authenticated-request';
+import { CurrentUser } from '../common/current-user.decorator';
+import { PutSigningKeyDto, SigningKeyView } from './dto/signing-key.dto';
+import { UsersService } from './users.service';
+
+@ApiTags('users')
+@ApiBearerAuth()
+@Controller('users')
+export class UsersController {
+  constructor(private readonly users: UsersService) {}
+
+  /** Upload (or replace) my Ed25519 public signing key. */
+  @Put('me/signing-key')
+  putMySigningKey(@CurrentUser() user: AuthUser, @Body() body: PutSigningKeyDto): Promise<SigningKeyView> {
+    return this.users.setSigningKey(user.id, body.publicKey);
+  }
+
+  /** Read a user's Ed25519 public signing key. */
+  @Get(':username/signing-key')
+  getSigningKey(@Param('username') username: string): Promise<SigningKeyView> {
+    return this.users.getSigningKey(username);
+  }
+}

@@ -1,0 +1,61 @@
+import { createHash, randomUUID } from 'node:crypto';
+import { Injectable } from '@nestjs/common';
+import { InjectRepository } from '@nestjs/typeorm';
+import { Repository } from 'typeorm';
+import { AuthError, AuthErrorCode } from '../auth/auth.errors';
+import type { SigningKeyView } from './dto/signing-key.dto';
+import { User } from './user.entity';
+import { isValidUsername, normalizeUsername } from './username';
+import { UserError, UserErrorCode } from './users.errors';
+
+/** Accounts and their signing keys. User rows never leave this service except to AuthService. */
+@Injectable()
+export class UsersService {
+  constructor(@InjectRepository(User) private readonly users: Repository<User>) {}
+
+  findById(id: string): Promise<User | null> {
+    return this.users.findOne({ where: { id } });
+  }
+
+  /** Finds a user by (any-case) name; with `withPasswordHash` the hidden hash column is loaded too. */
+  async findByUsername(username: string, withPasswordHash = false): Promise<User | null> {
+    if (!isValidUsername(username)) return null;
+    const select = withPasswordHash
+      ? { id: true, username: true, passwordHash: true, signingKey: true, createdAt: true }
+      : undefined;
+    return this.users.findOne({ where: { username: normalizeUsername(username) }, select });
+  }
+
+  /** Creates an account; `username_taken` when the name exists. */
+  async create(username: string, passwordHash: string): Promise<User> {
+    const name = normalizeUsername(username);
+    if (await this.users.exists({ where: { username: name } })) throw new AuthError(AuthErrorCode.UsernameTaken);
+    const user = this.users.create({ id: randomUUID(), username: name, passwordHash, signingKey: null, createdAt: new Date() });
+    try {
+      await this.users.insert(user);
+    } catch (error) {
+      // Two registrations of one name at once: the unique index decides.
+      if (await this.users.exists({ where: { username: name } })) throw new AuthError(AuthErrorCode.UsernameTaken);
+      throw error;
+    }
+    return user;
+  }
+
+  async setSigningKey(userId: string, publicKey: string): Promise<SigningKeyView> {
+    await this.users.update({ id: userId }, { signingKey: publicKey });
+    const user = await this.users.findOneOrFail({ where: { id: userId } });
+    return toSigningKeyView(user.username, publicKey);
+  }
+
+  async getSigningKey(username: string): Promise<SigningKeyView> {
+    const user = await this.findByUsername(username);
+    if (!user) throw new UserError(UserErrorCode.UserNotFound);
+    if (!user.signingKey) throw new UserError(UserErrorCode.SigningKeyMissing);
+    return toSigningKeyView(user.username, user.signingKey);
+  }
+}
+
+export function toSigningKeyView(username: string, publicKey: string): SigningKeyView {
+  const fingerprint = createHash('sha256').update(Buffer.from(publicKey, 'base64')).digest('hex');
+  return { username, publicKey, fingerprint };
+}

@@ -1,0 +1,46 @@
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { AppConfig, parseDatabaseUrl } from '../../src/config/app-config';
+
+describe(AppConfig.name, () => {
+  it('uses the documented defaults', () => {
+    const config = AppConfig.load({ env: {}, dataDir: '/tmp/sft-x' });
+    expect(config).toMatchObject({
+      port: 8443, host: '127.0.0.1', sessionTtlSeconds: 600, bcryptCost: 12, tokenTtlSeconds: 3600,
+      database: { type: 'sqlite', path: join('/tmp/sft-x', 'sft.sqlite') },
+    });
+  });
+
+  it('reads the environment', () => {
+    const config = AppConfig.load({
+      env: { SFT_DATA_DIR: '/tmp/d', SFT_SESSION_TTL: '30', SFT_BCRYPT_COST: '13', SFT_TOKEN_TTL: '60', SFT_LOGIN_LIMIT: '2', SFT_DB_URL: 'mysql://u:p@h:3306/db' },
+    });
+    expect(config).toMatchObject({
+      dataDir: '/tmp/d', sessionTtlSeconds: 30, bcryptCost: 13, tokenTtlSeconds: 60, loginLimit: 2,
+      database: { type: 'mysql', url: 'mysql://u:p@h:3306/db' },
+    });
+  });
+
+  it('prefers options over the environment', () => {
+    expect(AppConfig.load({ env: { SFT_PORT: '1' }, port: 2 }).port).toBe(2);
+  });
+
+  it.each([
+    [{ bcryptCost: 11 }, /bcryptCost/],
+    [{ port: 70000 }, /port/],
+    [{ sessionTtlSeconds: 1.5 }, /whole number/],
+    [{ env: { SFT_TOKEN_TTL: '-5' } }, /SFT_TOKEN_TTL/],
+  ])('refuses %j', (options, message) => {
+    expect(() => AppConfig.load({ env: {}, ...options })).toThrow(message);
+  });
+});
+
+describe(parseDatabaseUrl.name, () => {
+  it('resolves relative sqlite paths', () => {
+    expect(parseDatabaseUrl('sqlite:rel/x.db')).toEqual({ type: 'sqlite', path: join(process.cwd(), 'rel/x.db') });
+  });
+
+  it('refuses other schemes', () => {
+    expect(() => parseDatabaseUrl('postgres://x')).toThrow(/sqlite:.*mysql:\/\//);
+  });
+});

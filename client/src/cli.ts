@@ -35,7 +35,7 @@ export function buildProgram(dispatch: Dispatch, version: string, output: CliOut
 
   sub('server', 'start the sft server')
     .option('--port <n>', 'TCP port (default 8443)', parsePort)
-    .option('--host <host>', 'address to listen on (default 0.0.0.0)')
+    .option('--host <host>', 'address to listen on (default 127.0.0.1; 0.0.0.0 for every interface)')
     .option('--db <url>', 'sqlite:PATH or mysql://user:pass@host:port/db (env SFT_DB_URL)')
     .option('--data-dir <dir>', 'where the database, secrets and local CA live (env SFT_DATA_DIR)')
     .action(run('server'));

@@ -12,7 +12,7 @@ export interface ServerCommandOptions extends GlobalOptions {
 export async function server(opts: ServerCommandOptions, deps: Deps): Promise<void> {
   const running = await (await loadServer()).startServer({
     port: opts.port ?? numberOrUndefined(deps.env.SFT_PORT) ?? 8443,
-    host: opts.host ?? deps.env.SFT_HOST ?? '0.0.0.0',
+    host: opts.host ?? deps.env.SFT_HOST ?? '127.0.0.1',
     dbUrl: opts.db ?? deps.env.SFT_DB_URL,
     dataDir: opts.dataDir ?? deps.env.SFT_DATA_DIR,
     tlsCertFile: deps.env.SFT_TLS_CERT,

@@ -26,6 +26,7 @@ export class AppConfig {
   readonly loginLimit: number;
   readonly loginAddressLimit: number;
   readonly loginWindowSeconds: number;
+  readonly sessionLookupLimit: number;
   readonly quiet: boolean;
   /** Environment the secrets are read from (SFT_JWT_SECRET, SFT_MASTER_KEY). */
   readonly env: NodeJS.ProcessEnv;
@@ -66,6 +67,9 @@ export class AppConfig {
         'loginAddressLimit', options.loginAddressLimit, 'SFT_LOGIN_ADDRESS_LIMIT', 100, 1, 1_000_000,
       ),
       loginWindowSeconds: read.integer('loginWindowSeconds', options.loginWindowSeconds, 'SFT_LOGIN_WINDOW', 900, 1, 86400),
+      sessionLookupLimit: read.integer(
+        'sessionLookupLimit', options.sessionLookupLimit, 'SFT_SESSION_LOOKUP_LIMIT', 30, 1, 1_000_000,
+      ),
       quiet: options.quiet ?? false,
       env,
     });

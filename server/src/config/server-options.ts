@@ -27,6 +27,8 @@ export interface ServerOptions {
   loginAddressLimit?: number;
   /** Rate-limit window in seconds (env SFT_LOGIN_WINDOW, default 900). */
   loginWindowSeconds?: number;
+  /** Lookups of unknown session ids per user per window before 429 (env SFT_SESSION_LOOKUP_LIMIT, default 30). */
+  sessionLookupLimit?: number;
   /** No request logs on stdout. */
   quiet?: boolean;
   /** Environment to read instead of process.env (tests). */

@@ -12,6 +12,7 @@ import { readPeerCertificate } from './peer-certificate';
 import { SessionChanges } from './session-changes';
 import { newSessionId, parseSessionId } from './session-id';
 import { SessionKeyCipher } from './session-key-cipher';
+import { SessionLookupLimiter } from './session-lookup-limiter';
 import { decideOutcome } from './session-outcome';
 import { isOpen, ReportRole, SessionDirection, SessionState } from './session-state';
 import { toSessionView } from './session-view.mapper';
@@ -31,6 +32,7 @@ export class SessionsService {
     private readonly users: UsersService,
     private readonly cipher: SessionKeyCipher,
     private readonly changes: SessionChanges,
+    private readonly lookups: SessionLookupLimiter,
   ) {}
 
   async create(user: AuthUser, body: CreateSessionDto): Promise<CreatedSessionView> {
@@ -105,9 +107,13 @@ export class SessionsService {
 
   async join(user: AuthUser, rawId: string, body: JoinSessionDto): Promise<JoinedSessionView> {
     await this.sweep();
+    this.lookups.check(user.id);
     const id = parseSessionId(rawId);
     const session = id ? await this.sessions.findOne({ where: { id } }) : null;
-    if (!session) throw new SessionError(SessionErrorCode.NotFound);
+    if (!session) {
+      this.lookups.miss(user.id);
+      throw new SessionError(SessionErrorCode.NotFound);
+    }
     if (session.hostId === user.id) throw new SessionError(SessionErrorCode.OwnSession);
     if (session.inviteeId !== null && session.inviteeId !== user.id) throw new SessionError(SessionErrorCode.NotInvited);
     if (!isOpen(session.state)) {
@@ -215,11 +221,15 @@ export class SessionsService {
 
   /** Owner in the query: a session the caller is not part of is indistinguishable from one that does not exist. */
   private async findForParticipant(user: AuthUser, rawId: string): Promise<Session> {
+    this.lookups.check(user.id);
     const id = parseSessionId(rawId);
     const session = id
       ? await this.sessions.findOne({ where: [{ id, hostId: user.id }, { id, joinerId: user.id }] })
       : null;
-    if (!session) throw new SessionError(SessionErrorCode.NotFound);
+    if (!session) {
+      this.lookups.miss(user.id);
+      throw new SessionError(SessionErrorCode.NotFound);
+    }
     return session;
   }
 

@@ -6,7 +6,9 @@ import type { Duplex } from 'node:stream';
 import type { KeyAndCert } from '../../../certs/src/x509';
 import { privateKeyFromPem, publicKeyFromBase64, publicKeyToBase64 } from '../crypto/identity';
 import { dialPeer, listenForPeer } from '../peer';
+import { formatBytes } from '../report/format';
 import type { Progress, Reporter } from '../report/reporter';
+import { displayName } from '../transfer/names';
 import { receiveFiles } from '../transfer/receiver';
 import { sendFiles } from '../transfer/sender';
 import type { TransferContext, TransferEvents } from '../transfer/types';
@@ -105,7 +107,11 @@ function progressEvents(reporter: Reporter, verb: 'sent' | 'received'): { events
       reporter.step('handshake', { phrase: verificationPhrase }, `Connected. Verification phrase: ${verificationPhrase}`),
     onManifest: (files) => {
       const total = files.reduce((sum, file) => sum + file.size, 0);
-      reporter.step('manifest', { files: files.length, bytes: total }, `${files.length} file(s) to be ${verb}`);
+      // Every true name (escaped for the terminal) and the total, before any byte is written.
+      reporter.step('manifest', { files: files.length, bytes: total, names: files.map((f) => f.name) }, [
+        `${files.length} file(s), ${formatBytes(total)} to be ${verb}:`,
+        ...files.map((file) => `  ${displayName(file.name)}  ${formatBytes(file.size)}`),
+      ]);
       progress = reporter.progress(verb === 'sent' ? 'sending' : 'receiving', total);
     },
     onProgress: (done) => progress?.update(done),

@@ -50,6 +50,8 @@ export class Reporter {
   private readonly now: () => number;
   private readonly context: EventData;
   private readonly listener?: (event: string, data: EventData) => void;
+  /** Whether a tty progress bar is drawn on the current line (without a newline yet). */
+  private progressShown = false;
 
   constructor(options: ReporterOptions) {
     this.context = options.context ?? {};
@@ -74,17 +76,26 @@ export class Reporter {
     for (const line of lines(text)) this.stdout.write(`${this.prefix}${line}\n`);
   }
 
-  /** A step of the work: JSON event, or `text` on stderr. */
-  step(event: string, data: EventData, text: string): void {
+  /** A step of the work: JSON event, or `text` lines on stderr. */
+  step(event: string, data: EventData, text: string | string[]): void {
     this.listener?.(event, data);
     if (this.mode === 'json') return this.json(event, data);
-    this.stderr.write(`${this.prefix}${text}\n`);
+    this.clearProgressLine();
+    for (const line of lines(text)) this.stderr.write(`${this.prefix}${line}\n`);
   }
 
   /** A warning, always on stderr (and as an event in JSON mode). */
   warn(text: string): void {
     if (this.mode === 'json') this.json('warning', { message: text });
+    this.clearProgressLine();
     this.stderr.write(`${this.prefix}warning: ${text}\n`);
+  }
+
+  /** Wipes a half-drawn progress bar so the next line starts clean; the next update redraws it. */
+  private clearProgressLine(): void {
+    if (!this.progressShown) return;
+    this.stderr.write('\r\x1b[K');
+    this.progressShown = false;
   }
 
   /** Starts progress for `total` bytes under `label`. */
@@ -101,11 +112,13 @@ export class Reporter {
         if (now - lastDraw < REDRAW_INTERVAL_MS) return;
         lastDraw = now;
         this.stderr.write(`\r\x1b[K${this.prefix}${formatProgressLine(label, done, total, elapsed())}`);
+        this.progressShown = true;
       },
       finish: () => {
         if (this.mode === 'json') return this.json('progress', { label, bytes: done, total });
         if (this.mode === 'tty') {
           this.stderr.write(`\r\x1b[K${this.prefix}${formatProgressLine(label, done, total, elapsed())}\n`);
+          this.progressShown = false;
           return;
         }
         this.stderr.write(`${this.prefix}${label}: ${formatBytes(done)} in ${elapsed().toFixed(1)} s\n`);

@@ -66,8 +66,12 @@ function unsafe(name: unknown, why: string): TransferError {
   return new TransferError('unsafe_name', `Refused the file name ${shown}: ${why}.`);
 }
 
-/** A name quoted for terminals: control and formatting characters shown as \uXXXX escapes. */
+// Shown escaped too, though allowed in names: full-width forms and slash look-alikes ("．．／" reads like "../").
+const LOOKALIKE_CHARS = /[\u2044\u2215\u29f8\uff00-\uffef]/;
+const DISPLAY_ESCAPED = new RegExp(`${FORBIDDEN_CHARS.source}|${LOOKALIKE_CHARS.source}`, 'g');
+
+/** A name quoted for terminals: control, formatting and look-alike characters shown as \uXXXX escapes. */
 export function displayName(name: string): string {
-  const escaped = name.replace(new RegExp(FORBIDDEN_CHARS.source, 'g'), (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
+  const escaped = name.replace(DISPLAY_ESCAPED, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
   return `"${escaped}"`;
 }

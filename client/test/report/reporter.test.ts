@@ -66,6 +66,22 @@ describe(Reporter.name, () => {
     expect(draws[2]).toMatch(/100%.*\n$/);
   });
 
+  it('wipes a half-drawn progress bar before printing a step, so lines never run together', () => {
+    let clock = 0;
+    const { reporter, stderr } = make('tty', () => clock);
+    const progress = reporter.progress('receiving', 1000);
+    clock = 1000;
+    progress.update(500);
+    reporter.step('file-done', {}, 'received a.txt');
+    expect(stderr.text.endsWith('receiving\r\x1b[Kreceived a.txt\n')).toBe(true);
+  });
+
+  it('prints every line of a multi-line step', () => {
+    const { reporter, stderr } = make('plain');
+    reporter.step('manifest', {}, ['2 file(s):', '  "a"', '  "b"']);
+    expect(stderr.text).toBe('2 file(s):\n  "a"\n  "b"\n');
+  });
+
   it('prints only a summary line for progress in plain mode', () => {
     const { reporter, stderr } = make('plain');
     const progress = reporter.progress('receiving', 2048);

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { checkNameCollisions, safeRelativeName } from '../../src/transfer/names';
+import { checkNameCollisions, displayName, safeRelativeName } from '../../src/transfer/names';
 
 describe(safeRelativeName.name, () => {
   it.each([
@@ -72,5 +72,23 @@ describe(checkNameCollisions.name, () => {
 
   it('refuses the same name twice', () => {
     expect(() => checkNameCollisions(['x', 'x'])).toThrow(expect.objectContaining({ code: 'unsafe_name' }));
+  });
+});
+
+describe(displayName.name, () => {
+  it('shows an ordinary name as it is, in quotes', () => {
+    expect(displayName('café/report.pdf')).toBe('"café/report.pdf"');
+  });
+
+  it('escapes a right-to-left override so the name cannot disguise its extension', () => {
+    expect(displayName('invoice\u202Efdp.exe')).toBe('"invoice\\u202efdp.exe"');
+  });
+
+  it('escapes full-width dots and slashes that read like "../"', () => {
+    expect(displayName('\uFF0E\uFF0E\uFF0Fetc')).toBe('"\\uff0e\\uff0e\\uff0fetc"');
+  });
+
+  it('escapes terminal escape sequences', () => {
+    expect(displayName('a\u001b[31mb')).toBe('"a\\u001b[31mb"');
   });
 });

@@ -1,0 +1,45 @@
+/** What a bench run measures: full sizes by default, small ones with --quick. */
+import { GiB, MiB } from './stats';
+
+export const SECTIONS = ['transfer', 'files', 'memory', 'server', 'scp'] as const;
+export type Section = (typeof SECTIONS)[number];
+
+export interface BenchConfig {
+  quick: boolean;
+  /** Runs per measurement (median and min/max over them). */
+  runs: number;
+  /** The single big file for transfer throughput (sft vs raw TLS vs scp). */
+  transferSize: number;
+  smallFiles: { count: number; size: number };
+  /** File sizes for the peak-RSS measurement. */
+  memorySizes: number[];
+  server: { concurrency: number; pairs: number; seconds: number; warmupSeconds: number; logins: number; loginConcurrency: number };
+  /** MySQL server for the MySQL load run (a fresh database is made there and dropped). */
+  mysqlUrl: string;
+  sections: Set<Section>;
+}
+
+export function parseArgs(argv: string[]): BenchConfig {
+  const quick = argv.includes('--quick');
+  const only = argv.find((a) => a.startsWith('--only='))?.slice('--only='.length);
+  const unknown = argv.filter((a) => a !== '--quick' && !a.startsWith('--only='));
+  if (unknown.length > 0) throw new UsageError(`unknown argument ${unknown[0]}`);
+  const sections = new Set<Section>(only ? (only.split(',') as Section[]) : SECTIONS);
+  for (const s of sections) if (!SECTIONS.includes(s)) throw new UsageError(`unknown section ${s} (known: ${SECTIONS.join(', ')})`);
+  return {
+    quick,
+    runs: quick ? 1 : 3,
+    transferSize: quick ? 32 * MiB : 1 * GiB,
+    smallFiles: { count: quick ? 50 : 1000, size: 10 * 1024 },
+    memorySizes: quick ? [8 * MiB, 32 * MiB] : [100 * MiB, 1 * GiB, 4 * GiB],
+    server: quick
+      ? { concurrency: 50, pairs: 2, seconds: 2, warmupSeconds: 0.5, logins: 4, loginConcurrency: 4 }
+      : { concurrency: 50, pairs: 10, seconds: 10, warmupSeconds: 2, logins: 24, loginConcurrency: 8 },
+    mysqlUrl: process.env.SFT_BENCH_MYSQL_URL || 'mysql://root@127.0.0.1:3306/test',
+    sections,
+  };
+}
+
+export class UsageError extends Error {}
+
+export const USAGE = `Usage: npm run bench -- [--quick] [--only=${SECTIONS.join(',')}]`;

@@ -1,0 +1,28 @@
+/** Where the raw-TLS child processes find their certificates: a scratch dir holding own/peer PEM files. */
+import { readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import type { KeyAndCert } from '../../certs/src/x509';
+
+export interface LinkMaterial {
+  key: string;
+  cert: string;
+  peerCert: string;
+  peerFingerprint: string;
+}
+
+/** Writes one side's key (mode 0600), certificate and the peer's certificate under `dir` with `prefix`. */
+export function writeLinkFiles(dir: string, prefix: string, own: KeyAndCert, peer: KeyAndCert): void {
+  writeFileSync(join(dir, `${prefix}.key.pem`), own.keyPem, { mode: 0o600 });
+  writeFileSync(join(dir, `${prefix}.cert.pem`), own.certPem);
+  writeFileSync(join(dir, `${prefix}.peer.pem`), peer.certPem);
+  writeFileSync(join(dir, `${prefix}.peer.sha256`), peer.fingerprint);
+}
+
+export function readLinkFiles(dir: string, prefix: string): LinkMaterial {
+  const read = (name: string) => readFileSync(join(dir, `${prefix}.${name}`), 'utf8');
+  return { key: read('key.pem'), cert: read('cert.pem'), peerCert: read('peer.pem'), peerFingerprint: read('peer.sha256').trim() };
+}
+
+/** The peer name in the ephemeral certificates' subjectAltName (see certs/src/x509.ts). */
+export const PEER_SERVERNAME = 'sft-peer';
+export const COPY_CHUNK = 1024 * 1024;

@@ -1,0 +1,37 @@
+/**
+ * Raw TLS ceiling, sending side: `node sender.js CERT_DIR PORT FILE`.
+ * Dials 127.0.0.1:PORT over TLS 1.3 presenting its certificate, verifies the receiver against the one
+ * pinned certificate (normal verification plus the SHA-256 fingerprint), and streams FILE with no application crypto.
+ */
+import { createHash } from 'node:crypto';
+import { createReadStream } from 'node:fs';
+import { pipeline } from 'node:stream/promises';
+import { connect } from 'node:tls';
+import { COPY_CHUNK, PEER_SERVERNAME, readLinkFiles } from './link-files';
+
+const [certDir, port, file] = process.argv.slice(2);
+const link = readLinkFiles(certDir, 'sender');
+
+const socket = connect({
+  host: '127.0.0.1',
+  port: Number(port),
+  servername: PEER_SERVERNAME,
+  key: link.key,
+  cert: link.cert,
+  ca: [link.peerCert],
+  minVersion: 'TLSv1.3',
+});
+socket.once('secureConnect', () => {
+  const fingerprint = createHash('sha256').update(socket.getPeerX509Certificate()!.raw).digest('hex');
+  if (fingerprint !== link.peerFingerprint) fail('peer certificate fingerprint does not match');
+  pipeline(createReadStream(file, { highWaterMark: COPY_CHUNK }), socket).then(
+    () => process.exit(0),
+    (error: Error) => fail(error.message),
+  );
+});
+socket.on('error', (error) => fail(error.message));
+
+function fail(message: string): never {
+  process.stderr.write(`raw-tls sender: ${message}\n`);
+  process.exit(1);
+}

@@ -1,0 +1,32 @@
+/**
+ * The server under load, in its own process so the load loop does not share its event loop:
+ * `node server-child.js DB_URL DATA_DIR [verbose]`. Starts the real server (startServer) on 127.0.0.1 and a free
+ * port, quiet, with the login rate limits raised so the bench measures throughput rather than the limiter,
+ * prints `{"event":"listening","url":…,"caCertificate":…,"bcryptCost":…}` and runs until SIGTERM.
+ */
+import { startServer } from '../../server/src/main';
+
+const BCRYPT_COST = 12;
+const UNLIMITED = 1_000_000;
+
+async function main(): Promise<void> {
+  const [dbUrl, dataDir, verbose] = process.argv.slice(2);
+  const server = await startServer({
+    port: 0,
+    host: '127.0.0.1',
+    dbUrl,
+    dataDir,
+    quiet: verbose !== 'verbose',
+    bcryptCost: BCRYPT_COST,
+    loginLimit: UNLIMITED,
+    loginAddressLimit: UNLIMITED,
+    env: {},
+  });
+  process.stdout.write(`${JSON.stringify({ event: 'listening', url: server.url, caCertificate: server.caCertPath, bcryptCost: BCRYPT_COST })}\n`);
+  process.once('SIGTERM', () => void server.close().then(() => process.exit(0)));
+}
+
+main().catch((error: Error) => {
+  process.stderr.write(`server-child: ${error.message.split('\n')[0]}\n`);
+  process.exit(1);
+});

@@ -1,0 +1,72 @@
+/**
+ * The receiver (`sft join`) is killed with SIGKILL in the middle of a big file: it gets no chance to
+ * clean up. Nothing may appear under the file's real name; what is left is only the receiver's
+ * temporary file, named `.sft-<random hex>.part` (hidden, clearly temporary, mode 0600). The host
+ * ends with a clear one-line error and exit code, and reports the session `failed`.
+ */
+import { promises as fs } from 'node:fs';
+import * as path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { SftUser, startSftServer, writeRandomFile, type SftServer } from '../support/sft-process';
+
+const SIZE = 200 * 1024 * 1024;
+const TEMP_NAME = /^\.sft-[0-9a-f]{24}\.part$/;
+
+let server: SftServer;
+let alice: SftUser;
+let bob: SftUser;
+
+beforeAll(async () => {
+  server = await startSftServer();
+  [alice, bob] = await Promise.all(['alice', 'bob'].map((name) => SftUser.create(name, server)));
+  await Promise.all([alice.register(), bob.register()]);
+});
+afterAll(async () => {
+  await server?.stop();
+  await Promise.all([alice, bob].map((user) => user?.cleanUp()));
+});
+
+/** Resolves once a temp file in `dir` holds at least one byte (the transfer is really under way). */
+async function partialFileAppears(dir: string, until: Promise<unknown>): Promise<string> {
+  let ended = false;
+  void until.finally(() => (ended = true));
+  while (!ended) {
+    for (const name of await fs.readdir(dir).catch(() => [] as string[])) {
+      const size = (await fs.stat(path.join(dir, name)).catch(() => null))?.size ?? 0;
+      if (size > 0) return name;
+    }
+    await new Promise((resolve) => setTimeout(resolve, 20));
+  }
+  throw new Error('The receiver ended before writing anything.');
+}
+
+describe('a receiver killed with SIGKILL mid-transfer', () => {
+  it('leaves no file under its real name, only a temp .sft-*.part, and the host exits 5 with a clear message', async () => {
+    const source = path.join(alice.dir, 'big.bin');
+    await writeRandomFile(source, SIZE);
+    const out = path.join(bob.dir, 'killed');
+    const host = alice.spawn(['host-session', 'big.bin', '--to', 'bob', '--listen', '127.0.0.1:0']);
+    const id = await host.sessionId();
+    const joiner = bob.spawn(['join', id, '--out', out]);
+
+    const temp = await partialFileAppears(out, joiner.done);
+    joiner.kill('SIGKILL');
+    const [joined, hosted] = await Promise.all([joiner.done, host.done]);
+
+    expect(joined.signal).toBe('SIGKILL');
+    const left = await fs.readdir(out);
+    expect(left).not.toContain('big.bin');
+    expect(left.every((name) => TEMP_NAME.test(name))).toBe(true);
+    expect(left).toEqual([temp]);
+    expect((await fs.stat(path.join(out, temp))).mode & 0o777).toBe(0o600);
+    expect((await fs.stat(path.join(out, temp))).size).toBeLessThan(SIZE);
+
+    expect(hosted.code).toBe(5);
+    expect(hosted.stderr).toMatch(/Transfer failed: .*(closed|reset|connection)/i);
+    expect(hosted.stderr).not.toMatch(/\n\s+at /);
+
+    const rows = (await alice.run(['sessions', '--json'])).stdout.trim().split('\n').map((line) => JSON.parse(line) as { id: string; state: string });
+    expect(rows.find((row) => row.id === id)?.state).toBe('failed');
+    await fs.rm(source);
+  }, 120_000);
+});

@@ -79,17 +79,15 @@ export class SessionsService {
 
   /** My sessions (as host or joiner), newest first. */
   async list(user: AuthUser): Promise<SessionView[]> {
-    await this.sweep();
     const rows = await this.sessions.find({
       where: [{ hostId: user.id }, { joinerId: user.id }],
       order: { createdAt: 'DESC', id: 'ASC' },
       take: LIST_LIMIT,
     });
-    return rows.map(toSessionView);
+    return (await Promise.all(rows.map((row) => this.settleIfOverdue(row)))).map(toSessionView);
   }
 
   async get(user: AuthUser, rawId: string): Promise<SessionView> {
-    await this.sweep();
     return toSessionView(await this.findForParticipant(user, rawId));
   }
 
@@ -97,7 +95,6 @@ export class SessionsService {
   async wait(user: AuthUser, rawId: string, state: SessionState, timeoutSeconds: number): Promise<SessionView> {
     const deadline = Date.now() + timeoutSeconds * 1000;
     for (;;) {
-      await this.sweep();
       const session = await this.findForParticipant(user, rawId);
       const left = deadline - Date.now();
       if (session.state !== state || left <= 0 || this.changes.isClosed) return toSessionView(session);
@@ -106,14 +103,14 @@ export class SessionsService {
   }
 
   async join(user: AuthUser, rawId: string, body: JoinSessionDto): Promise<JoinedSessionView> {
-    await this.sweep();
     this.lookups.check(user.id);
     const id = parseSessionId(rawId);
-    const session = id ? await this.sessions.findOne({ where: { id } }) : null;
-    if (!session) {
+    const found = id ? await this.sessions.findOne({ where: { id } }) : null;
+    if (!found) {
       this.lookups.miss(user.id);
       throw new SessionError(SessionErrorCode.NotFound);
     }
+    const session = await this.settleIfOverdue(found);
     if (session.hostId === user.id) throw new SessionError(SessionErrorCode.OwnSession);
     if (session.inviteeId !== null && session.inviteeId !== user.id) throw new SessionError(SessionErrorCode.NotInvited);
     if (!isOpen(session.state)) {
@@ -157,7 +154,6 @@ export class SessionsService {
   }
 
   async report(user: AuthUser, rawId: string, body: ReportDto): Promise<SessionView> {
-    await this.sweep();
     const session = await this.findForParticipant(user, rawId);
     if (!isOpen(session.state)) throw new SessionError(SessionErrorCode.Closed, session.state);
     if (session.state === SessionState.Waiting) throw new SessionError(SessionErrorCode.NotJoined);
@@ -189,7 +185,6 @@ export class SessionsService {
   }
 
   async cancel(user: AuthUser, rawId: string, body: CancelDto): Promise<SessionView> {
-    await this.sweep();
     const session = await this.findForParticipant(user, rawId);
     if (!isOpen(session.state)) throw new SessionError(SessionErrorCode.Closed, session.state);
     const reason = body.reason ?? `Cancelled by ${user.username}.`;
@@ -208,11 +203,11 @@ export class SessionsService {
   async sweep(now = new Date()): Promise<number> {
     const expired = await this.sessions.update(
       { state: SessionState.Waiting, expiresAt: LessThan(now) },
-      { state: SessionState.Expired, reason: 'Nobody joined in time.', encryptedKey: null, closedAt: now },
+      { state: OVERDUE.waiting.state, reason: OVERDUE.waiting.reason, encryptedKey: null, closedAt: now },
     );
     const timedOut = await this.sessions.update(
       { state: SessionState.Joined, expiresAt: LessThan(now) },
-      { state: SessionState.Failed, reason: 'The transfer was not reported in time.', encryptedKey: null, closedAt: now },
+      { state: OVERDUE.joined.state, reason: OVERDUE.joined.reason, encryptedKey: null, closedAt: now },
     );
     const closed = (expired.affected ?? 0) + (timedOut.affected ?? 0);
     if (closed > 0) this.changes.changedAll();
@@ -230,7 +225,19 @@ export class SessionsService {
       this.lookups.miss(user.id);
       throw new SessionError(SessionErrorCode.NotFound);
     }
-    return session;
+    return this.settleIfOverdue(session);
+  }
+
+  /**
+   * Closes this one session if it is past its expiry, so a read never shows an overdue session as open
+   * between two sweeps. It updates the row by id only: sweeping the whole table on every request made
+   * concurrent joins deadlock on MySQL's range locks.
+   */
+  private async settleIfOverdue(session: Session, now = new Date()): Promise<Session> {
+    if (!isOpen(session.state) || session.expiresAt.getTime() >= now.getTime()) return session;
+    const overdue = OVERDUE[session.state as SessionState.Waiting | SessionState.Joined];
+    if (await this.close(session.id, [session.state], overdue.state, overdue.reason)) this.changes.changed(session.id);
+    return this.sessions.findOneOrFail({ where: { id: session.id } });
   }
 
   /** Moves an open session to a closed state and erases its key; false if it was no longer in `from`. */
@@ -248,6 +255,12 @@ export class SessionsService {
     return (result.affected ?? 0) > 0;
   }
 }
+
+/** What an open session becomes when its expiry passes. */
+const OVERDUE = {
+  waiting: { state: SessionState.Expired, reason: 'Nobody joined in time.' },
+  joined: { state: SessionState.Failed, reason: 'The transfer was not reported in time.' },
+} as const;
 
 function roleOf(session: Session, userId: string): ReportRole {
   const isHost = session.hostId === userId;

@@ -3,9 +3,10 @@
  * Behaviour lives in commands/<name>.ts; `dispatch` connects the two.
  */
 import { Command, InvalidArgumentError, Option } from 'commander';
+import { parseVerificationPhrase } from './commands/verify-phrase';
 
 export type CommandName =
-  | 'server' | 'register' | 'login' | 'logout' | 'whoami' | 'host-session' | 'join' | 'sessions' | 'demo';
+  | 'server' | 'register' | 'login' | 'logout' | 'whoami' | 'host-session' | 'join' | 'sessions' | 'trust' | 'demo';
 
 /** Runs a command with its merged options (global options, command options, and arguments). */
 export type Dispatch = (command: CommandName, options: Record<string, unknown>) => Promise<void>;
@@ -61,6 +62,8 @@ export function buildProgram(dispatch: Dispatch, version: string, output: CliOut
     .option('--listen <host:port>', 'address for the peer connection (default 0.0.0.0:0)', parseHostPort)
     .option('--advertise <host:port>', 'address the peer should dial, if not the listen address', parseHostPort)
     .option('--overwrite', 'replace existing files when receiving')
+    .option('--verify', 'confirm the verification phrase with the peer (on a terminal) before any file byte moves')
+    .option('--verify-phrase <digits>', 'like --verify, for scripts: the phrase the peer shows, e.g. "123 456"', parseVerificationPhrase)
     .action(run('host-session', (cmd) => ({ files: cmd.args })));
 
   sub('join', 'join a session: receive files, or send FILEs when the host receives')
@@ -68,9 +71,16 @@ export function buildProgram(dispatch: Dispatch, version: string, output: CliOut
     .argument('[file...]', 'files or directories to send (when the host used --receive)')
     .option('--out <dir>', 'where received files go (default: current directory)')
     .option('--overwrite', 'replace existing files when receiving')
+    .option('--verify', 'confirm the verification phrase with the peer (on a terminal) before any file byte moves')
+    .option('--verify-phrase <digits>', 'like --verify, for scripts: the phrase the peer shows, e.g. "123 456"', parseVerificationPhrase)
     .action(run('join', (cmd) => ({ id: cmd.args[0], files: cmd.args.slice(1) })));
 
   sub('sessions', 'list my sessions, newest first').action(run('sessions'));
+
+  sub('trust', "accept USER's current identity key (after they changed it), replacing the pinned one")
+    .argument('<user>', 'the peer whose key to trust')
+    .option('--yes', 'do not ask (for scripts); compare the fingerprint out of band first')
+    .action(run('trust', (cmd) => ({ user: cmd.args[0] })));
 
   sub('demo', 'run the whole flow locally on embedded defaults')
     .option('--keep', 'keep the temporary directory')

@@ -13,6 +13,8 @@ export interface Deps {
   /** Makes an API client for a server (tests may wrap it). */
   api: (options: ApiClientOptions) => ApiClient;
   stdin: InputStream;
+  /** Where interactive prompts draw (default: process.stderr, so `--json` stdout stays clean). */
+  promptOutput?: NodeJS.WritableStream;
   env: NodeJS.ProcessEnv;
   /** Current directory for relative paths and the default --out. */
   cwd: string;

@@ -11,11 +11,12 @@ import { collectFiles } from '../transfer/manifest';
 import type { SessionView } from '../api/types';
 import { requireIdentity, requireLogin } from './connection';
 import type { Deps, GlobalOptions } from './deps';
+import { phraseConfirmer, type VerifyOptions } from './verify-phrase';
 import { checkPeerPin } from './identity-keys';
 import { listenForJoiner, receiveOverLink, sendOverLink, type LinkContext } from './peer-link';
 import { abortable, ActiveTransfer, assertOpen, checkCertificate, defaultAdvertiseHost, reportFailure, reportSuccess, whileSessionOpen } from './session-flow';
 
-export interface HostSessionOptions extends GlobalOptions {
+export interface HostSessionOptions extends GlobalOptions, VerifyOptions {
   files?: string[];
   to?: string;
   receive?: boolean;
@@ -35,6 +36,8 @@ export async function hostSession(opts: HostSessionOptions, deps: Deps): Promise
   if (opts.receive && paths.length > 0) throw usageError('Give FILEs to send, or --receive, not both.');
   if (!opts.receive && paths.length === 0) throw usageError('Nothing to do: give FILEs to send, or --receive to receive.', 'Example: sft host-session report.pdf --to bob');
   if (!opts.receive && (opts.out || opts.overwrite)) throw usageError('--out and --overwrite only apply with --receive.');
+  let peerName = opts.to ?? 'the peer';
+  const confirmPhrase = phraseConfirmer(opts, deps, () => peerName);
   const offered = opts.receive ? undefined : await collectFiles(paths, (note) => deps.reporter.warn(note));
 
   const { connection, api, credentials } = await requireLogin(opts, deps);
@@ -65,6 +68,7 @@ export async function hostSession(opts: HostSessionOptions, deps: Deps): Promise
     assertOpen(session);
     joined = true;
     const joiner = session.joiner ?? '';
+    peerName = joiner;
     const peerCert = checkCertificate(session.joinerCertificate, session.joinerFingerprint, joiner);
     const peerKey = await api.getSigningKey(joiner);
     await checkPeerPin(deps, connection.serverUrl, me, joiner, peerKey.publicKey);
@@ -76,6 +80,7 @@ export async function hostSession(opts: HostSessionOptions, deps: Deps): Promise
       me: { username: me, privateKeyPem: identity.privateKeyPem },
       peer: { username: joiner, publicKey: peerKey.publicKey },
       ownCertFingerprint: own.fingerprint,
+      confirmPhrase,
       peerCertFingerprint: peerCert.fingerprint,
     };
     const role = opts.receive ? 'receiver' : 'sender';

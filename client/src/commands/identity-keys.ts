@@ -35,8 +35,8 @@ export async function checkPeerPin(deps: Deps, serverUrl: string, me: string, pe
   if (pinned.publicKey !== publicKey) {
     throw new ExitError(
       ExitCode.Integrity,
-      `The identity key of ${peer} has CHANGED: pinned ${formatFingerprint(pinned.fingerprint)}, now ${formatFingerprint(fingerprint)}. Refusing to transfer.`,
-      `If ${peer} confirms they made a new key, remove their entry from ${deps.state.home}/known_peers.json and try again.`,
+      `The identity key of ${peer} has CHANGED: pinned ${formatFingerprint(pinned.fingerprint)}, the server now gives ${formatFingerprint(fingerprint)}. Refusing to transfer; nothing was sent or kept.`,
+      `If ${peer} confirms (in person or by phone) that they made a new key with that fingerprint, run \`sft trust ${peer}\` to accept it; otherwise someone may be impersonating them.`,
     );
   }
 }

@@ -17,5 +17,6 @@ export const COMMANDS: Record<CommandName, () => Promise<CommandFunction>> = {
   'host-session': async () => (await import('./host-session')).hostSession,
   join: async () => (await import('./join')).join,
   sessions: async () => (await import('./sessions')).sessions,
+  trust: async () => (await import('./trust')).trust,
   demo: async () => (await import('./demo')).demo,
 };

@@ -9,11 +9,12 @@ import { ExitCode, ExitError, usageError } from '../errors';
 import { collectFiles } from '../transfer/manifest';
 import { requireIdentity, requireLogin } from './connection';
 import type { Deps, GlobalOptions } from './deps';
+import { phraseConfirmer, type VerifyOptions } from './verify-phrase';
 import { checkPeerPin } from './identity-keys';
 import { dialHost, receiveOverLink, sendOverLink, type LinkContext } from './peer-link';
 import { abortable, ActiveTransfer, assertOpen, checkCertificate, reportFailure, reportSuccess, whileSessionOpen } from './session-flow';
 
-export interface JoinOptions extends GlobalOptions {
+export interface JoinOptions extends GlobalOptions, VerifyOptions {
   id?: string;
   files?: string[];
   out?: string;
@@ -24,6 +25,8 @@ export async function join(opts: JoinOptions, deps: Deps): Promise<void> {
   const id = opts.id?.trim();
   if (!id) throw usageError('A session id is needed.', 'Usage: sft join ID [FILE...]');
   const paths = (opts.files ?? []).map((file) => path.resolve(deps.cwd, file));
+  let peerName = 'the host';
+  const confirmPhrase = phraseConfirmer(opts, deps, () => peerName);
   if (paths.length > 0) await collectFiles(paths, (note) => deps.reporter.warn(note)); // fail early on unreadable FILEs
 
   const { connection, api, credentials } = await requireLogin(opts, deps);
@@ -32,6 +35,7 @@ export async function join(opts: JoinOptions, deps: Deps): Promise<void> {
   const own = await makeEphemeralCert(`sft ${me}`);
   const answer = await api.joinSession(id, own.certPem);
   const session = answer.session;
+  peerName = session.host;
   const hostReceives = session.direction === 'host-receives';
   const role = hostReceives ? 'sender' : 'receiver';
   let closed = false;
@@ -51,6 +55,7 @@ export async function join(opts: JoinOptions, deps: Deps): Promise<void> {
       me: { username: me, privateKeyPem: identity.privateKeyPem },
       peer: { username: session.host, publicKey: answer.hostSigningKey },
       ownCertFingerprint: own.fingerprint,
+      confirmPhrase,
       peerCertFingerprint: hostCert.fingerprint,
     };
     const transfer = async () => {

@@ -11,7 +11,7 @@ import type { Progress, Reporter } from '../report/reporter';
 import { displayName } from '../transfer/names';
 import { receiveFiles } from '../transfer/receiver';
 import { sendFiles } from '../transfer/sender';
-import type { TransferContext, TransferEvents } from '../transfer/types';
+import type { PhraseConfirmer, TransferContext, TransferEvents } from '../transfer/types';
 import type { TransferOutcome } from './session-flow';
 
 export interface PeerCertificate {
@@ -28,6 +28,8 @@ export interface LinkContext {
   peer: { username: string; publicKey: string };
   ownCertFingerprint: string;
   peerCertFingerprint: string;
+  /** `--verify`: confirms the verification phrase with the user before any file byte moves. */
+  confirmPhrase?: PhraseConfirmer;
 }
 
 export interface JoinerListener {
@@ -58,8 +60,8 @@ export function dialHost(options: { host: string; port: number; own: KeyAndCert;
 }
 
 export async function sendOverLink(socket: Duplex, context: LinkContext, paths: string[], reporter: Reporter): Promise<TransferOutcome> {
-  const tracker = progressEvents(reporter, 'sent');
-  const outcome = await sendFiles(socket, toTransferContext(context), paths, tracker.events);
+  const tracker = progressEvents(reporter, 'sent', context.peer.username);
+  const outcome = await sendFiles(socket, toTransferContext(context), paths, tracker.events, { confirmPhrase: context.confirmPhrase });
   tracker.finish();
   return outcome;
 }
@@ -70,8 +72,8 @@ export async function receiveOverLink(
   options: { outDir: string; overwrite: boolean },
   reporter: Reporter,
 ): Promise<TransferOutcome> {
-  const tracker = progressEvents(reporter, 'received');
-  const outcome = await receiveFiles(socket, toTransferContext(context), options, tracker.events);
+  const tracker = progressEvents(reporter, 'received', context.peer.username);
+  const outcome = await receiveFiles(socket, toTransferContext(context), { ...options, confirmPhrase: context.confirmPhrase }, tracker.events);
   tracker.finish();
   return outcome;
 }
@@ -100,11 +102,13 @@ function publicKeyOf(context: LinkContext): string {
 }
 
 /** Transfer events → one progress bar over the whole transfer plus a line per finished file. */
-function progressEvents(reporter: Reporter, verb: 'sent' | 'received'): { events: TransferEvents; finish(): void } {
+function progressEvents(reporter: Reporter, verb: 'sent' | 'received', peer: string): { events: TransferEvents; finish(): void } {
   let progress: Progress | undefined;
   const events: TransferEvents = {
     onHandshake: ({ verificationPhrase }) =>
       reporter.step('handshake', { phrase: verificationPhrase }, `Connected. Verification phrase: ${verificationPhrase}`),
+    onPeerConfirming: () =>
+      reporter.step('peer-confirming', { peer }, `Waiting for ${peer} to confirm that they see the same verification phrase`),
     onManifest: (files) => {
       const total = files.reduce((sum, file) => sum + file.size, 0);
       // Every true name (escaped for the terminal) and the total, before any byte is written.

@@ -18,7 +18,12 @@ const HINTS: Partial<Record<ExitCode, string>> = {
 export function classifyTransferError(error: unknown): TransferFailure | undefined {
   if (error instanceof TransferError) {
     const code = exitCodeForTransferError(error) as ExitCode;
-    const hint = error.code === 'exists' ? 'Pass --overwrite to replace it, or choose another --out directory.' : HINTS[code];
+    const hint =
+      error.code === 'exists'
+        ? 'Pass --overwrite to replace it, or choose another --out directory.'
+        : error.code === 'verification'
+          ? 'No file byte was sent and nothing was kept. Compare identity fingerprints with the peer out of band (`sft whoami`) before trying again.'
+          : HINTS[code];
     return { code, message: `Transfer failed: ${error.message}`, hint };
   }
   if (error instanceof HandshakeError) {

@@ -22,6 +22,11 @@ export interface HelloMessage {
   x25519: string;
   /** Base64 Ed25519 signature over the HELLO transcript. */
   signature: string;
+  /**
+   * Present (true) when the author's user will confirm the verification phrase before any file byte
+   * moves (`--verify`); the other side then waits for that confirmation. Covered by the signature.
+   */
+  verify?: true;
 }
 
 export interface EphemeralKey {
@@ -33,6 +38,7 @@ export interface EphemeralKey {
 const HELLO_LABEL = 'sft/v1/hello';
 const FILE_KEY_LABEL = 'sft/v1/file-key';
 const PHRASE_LABEL = 'sft/v1/verification-phrase';
+const VERIFY_MARK = 'verify';
 const X25519_BYTES = 32;
 const MAX_USERNAME = 64;
 
@@ -52,11 +58,14 @@ export interface HelloTranscript {
   authorTlsFingerprint: string;
   /** TLS certificate fingerprint of the other side. */
   otherTlsFingerprint: string;
+  /** The author asks to confirm the verification phrase (`--verify`); absent or false otherwise. */
+  verify?: boolean;
 }
 
-/** The exact bytes a HELLO signature covers. */
+/** The exact bytes a HELLO signature covers (a HELLO without `verify` signs what version 1 always signed). */
 export function helloTranscript(t: HelloTranscript): Buffer {
-  return lengthPrefixed(HELLO_LABEL, t.sessionId, t.role, t.x25519, t.authorTlsFingerprint, t.otherTlsFingerprint);
+  const base = [HELLO_LABEL, t.sessionId, t.role, t.x25519, t.authorTlsFingerprint, t.otherTlsFingerprint];
+  return lengthPrefixed(...base, ...(t.verify ? [VERIFY_MARK] : []));
 }
 
 /** Builds and signs our HELLO. */
@@ -70,6 +79,7 @@ export function makeHello(
     username: t.username,
     x25519: t.x25519.toString('base64'),
     signature: signature.toString('base64'),
+    ...(t.verify ? { verify: true as const } : {}),
   };
 }
 
@@ -94,7 +104,8 @@ export function parseHello(payload: Buffer): HelloMessage {
     typeof h.x25519 === 'string' &&
     Buffer.from(h.x25519, 'base64').length === X25519_BYTES &&
     typeof h.signature === 'string' &&
-    h.signature.length <= 128;
+    h.signature.length <= 128 &&
+    (h.verify === undefined || h.verify === true);
   if (!ok) throw new HandshakeError('bad_hello', 'The peer sent a malformed HELLO.');
   return h as HelloMessage;
 }
@@ -117,6 +128,7 @@ export function verifyHello(
     x25519: Buffer.from(hello.x25519, 'base64'),
     authorTlsFingerprint: expected.peerTlsFingerprint,
     otherTlsFingerprint: expected.ownTlsFingerprint,
+    verify: hello.verify === true,
   });
   let valid = false;
   try {

@@ -51,11 +51,14 @@ export class Channel {
     return this.send(type, Buffer.from(JSON.stringify(value), 'utf8'));
   }
 
-  /** The next frame of any type; an ERROR frame from the peer is thrown as a TransferError. */
-  async next(): Promise<Frame> {
+  /**
+   * The next frame of any type; an ERROR frame from the peer is thrown as a TransferError.
+   * `timeoutMs` overrides the idle timeout for this one read (e.g. while the peer's user confirms).
+   */
+  async next(timeoutMs = this.idleTimeoutMs): Promise<Frame> {
     let frame: Frame;
     try {
-      frame = await this.reader.next(this.idleTimeoutMs);
+      frame = await this.reader.next(timeoutMs);
     } catch (err) {
       throw fromProtocolError(err);
     }
@@ -64,8 +67,8 @@ export class Channel {
   }
 
   /** The payload of the next frame, which must be of `type`. */
-  async expect(type: FrameType): Promise<Buffer> {
-    const frame = await this.next();
+  async expect(type: FrameType, timeoutMs?: number): Promise<Buffer> {
+    const frame = await this.next(timeoutMs);
     if (frame.type !== type) {
       throw new TransferError('protocol', `Expected a ${FrameType[type]} frame from the peer, got ${FrameType[frame.type]}.`);
     }
@@ -73,8 +76,8 @@ export class Channel {
   }
 
   /** The JSON payload of the next frame, which must be of `type`. */
-  async expectJson<T>(type: FrameType): Promise<T> {
-    return parseJson<T>(await this.expect(type), FrameType[type]);
+  async expectJson<T>(type: FrameType, timeoutMs?: number): Promise<T> {
+    return parseJson<T>(await this.expect(type, timeoutMs), FrameType[type]);
   }
 
   /** Without waiting: throws if the peer has already sent something (only ERROR is expected while we stream). */

@@ -3,6 +3,7 @@
 export const TRANSFER_ERROR_CODES = [
   'integrity', // a chunk failed GCM, a CRC32/SHA-256 mismatched, or sizes/chunk order were wrong
   'signature', // a HELLO or the trailer signature failed with the sender's identity key
+  'verification', // a user (--verify) said the verification phrases do not match
   'protocol', // the peer broke the framing or the message order
   'version', // the peer speaks another protocol version
   'unsafe_name', // a received file name is unsafe or collides with another
@@ -31,9 +32,9 @@ export class TransferError extends Error {
   }
 }
 
-/** True for codes that mean "integrity or signature failed, nothing was kept" (CLI exit 4). */
+/** True for codes that mean "integrity, signature or phrase check failed, nothing was kept" (CLI exit 4). */
 export function isIntegrityFailure(code: TransferErrorCode): boolean {
-  return code === 'integrity' || code === 'signature' || code === 'protocol';
+  return code === 'integrity' || code === 'signature' || code === 'protocol' || code === 'verification';
 }
 
 /** True for codes that mean "the peer could not be reached or went away" (CLI exit 5). */

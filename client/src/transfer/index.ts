@@ -10,7 +10,7 @@ export {
   isPeerUnreachable,
   type TransferErrorCode,
 } from './errors';
-export type { FileSummary, TransferContext, TransferEvents, TransferParty, TransferSummary } from './types';
+export type { FileSummary, PhraseConfirmer, TransferContext, TransferEvents, TransferParty, TransferSummary } from './types';
 export { CHUNK_SIZE } from './chunk-cipher';
 export { collectFiles, type ManifestEntry } from './manifest';
 /** sendFiles/receiveFiles take any Duplex; a TLSSocket from dialPeer/listenForPeer is the normal case. */

@@ -10,16 +10,18 @@ import { Channel, fromProtocolError, parseJson } from './channel';
 import { ChunkOpener } from './chunk-cipher';
 import { FileHasher } from './digests';
 import { TransferError } from './errors';
-import { runHandshake } from './handshake-step';
+import { runConfirmation, runHandshake } from './handshake-step';
 import { parseManifest, type ManifestEntry } from './manifest';
 import { OutputDir } from './output';
 import { verifyTransfer } from './signature';
-import type { FileSummary, TransferContext, TransferEvents, TransferSummary } from './types';
+import type { FileSummary, PhraseConfirmer, TransferContext, TransferEvents, TransferSummary } from './types';
 
 export interface ReceiveOptions {
   outDir: string;
   overwrite?: boolean;
   idleTimeoutMs?: number;
+  /** `--verify`: asks the user to confirm the phrase before any file byte moves. */
+  confirmPhrase?: PhraseConfirmer;
 }
 
 export async function receiveFiles(
@@ -31,9 +33,11 @@ export async function receiveFiles(
   const channel = new Channel(socket, opts.idleTimeoutMs);
   const output = new OutputDir(opts.outDir, opts.overwrite ?? false);
   try {
-    const { fileKey, verificationPhrase } = await runHandshake(channel, ctx, 'receiver');
+    const handshake = await runHandshake(channel, ctx, 'receiver', Boolean(opts.confirmPhrase));
+    const { fileKey, verificationPhrase } = handshake;
     events.onHandshake?.({ verificationPhrase });
-    const manifest = parseManifest(await channel.expect(FrameType.Manifest));
+    const manifestTimeout = await runConfirmation(channel, 'receiver', handshake, opts.confirmPhrase, events);
+    const manifest = parseManifest(await channel.expect(FrameType.Manifest, manifestTimeout));
     await output.prepare(manifest);
     events.onManifest?.(manifest);
 

@@ -9,10 +9,10 @@ import { Channel, fromProtocolError } from './channel';
 import { CHUNK_SIZE, ChunkSealer } from './chunk-cipher';
 import { FileHasher } from './digests';
 import { TransferError } from './errors';
-import { runHandshake } from './handshake-step';
+import { runConfirmation, runHandshake } from './handshake-step';
 import { collectFiles, type LocalFile } from './manifest';
 import { signTransfer } from './signature';
-import type { FileSummary, TransferContext, TransferEvents, TransferSummary } from './types';
+import type { FileSummary, PhraseConfirmer, TransferContext, TransferEvents, TransferSummary } from './types';
 
 export interface ResultPayload {
   ok: boolean;
@@ -24,13 +24,15 @@ export async function sendFiles(
   ctx: TransferContext,
   paths: string[],
   events: TransferEvents = {},
-  opts: { idleTimeoutMs?: number } = {},
+  opts: { idleTimeoutMs?: number; confirmPhrase?: PhraseConfirmer } = {},
 ): Promise<TransferSummary> {
   const channel = new Channel(socket, opts.idleTimeoutMs);
   try {
     const files = await collectFiles(paths, events.onNote);
-    const { fileKey, verificationPhrase } = await runHandshake(channel, ctx, 'sender');
+    const handshake = await runHandshake(channel, ctx, 'sender', Boolean(opts.confirmPhrase));
+    const { fileKey, verificationPhrase } = handshake;
     events.onHandshake?.({ verificationPhrase });
+    await runConfirmation(channel, 'sender', handshake, opts.confirmPhrase, events);
     const manifest = files.map(({ name, size }) => ({ name, size }));
     await channel.sendJson(FrameType.Manifest, { files: manifest });
     events.onManifest?.(manifest);

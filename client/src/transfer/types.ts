@@ -36,8 +36,16 @@ export interface TransferSummary {
   verificationPhrase: string;
 }
 
+/**
+ * Asks the local user whether `phrase` matches the one the peer shows (`--verify`). Resolves true to
+ * go on, false to refuse; `signal` aborts when the peer goes away or the confirmation times out.
+ */
+export type PhraseConfirmer = (phrase: string, signal: AbortSignal) => Promise<boolean>;
+
 export interface TransferEvents {
   onHandshake?(info: { verificationPhrase: string }): void;
+  /** The peer asked to confirm the phrase (`--verify`): we wait for its user before any file byte moves. */
+  onPeerConfirming?(): void;
   onManifest?(files: { name: string; size: number }[]): void;
   /** Bytes done and total over the whole transfer, and the file being moved. */
   onProgress?(done: number, total: number, file: string): void;

@@ -39,6 +39,7 @@ describe(checkPeerPin.name, () => {
     expect(error.message).toContain('bob');
     expect(error.message).toContain(formatFingerprint(keyFingerprint(oldKey)));
     expect(error.message).toContain(formatFingerprint(keyFingerprint(newKey)));
+    expect(error.hint).toContain('sft trust bob');
     expect((await t.deps.state.knownPeers.get(SERVER, 'alice', 'bob'))?.publicKey).toBe(oldKey);
   });
 

@@ -1,0 +1,71 @@
+/**
+ * A loopback TCP relay in front of a peer listener that the test can pause (no byte moves either way,
+ * connections stay open) and resume: it holds a transfer "in flight" for as long as the test needs.
+ */
+import { once } from 'node:events';
+import { createServer, Socket, type AddressInfo } from 'node:net';
+
+export interface PausableRelay {
+  port: number;
+  pause(): void;
+  resume(): void;
+  close(): Promise<void>;
+}
+
+export async function startPausableRelay(targetPort: number): Promise<PausableRelay> {
+  const sockets = new Set<Socket>();
+  let paused = false;
+  const forward = (from: Socket, to: Socket) => {
+    from.on('data', (chunk: Buffer) => {
+      if (!to.write(chunk)) from.pause();
+    });
+    to.on('drain', () => {
+      if (!paused) from.resume();
+    });
+  };
+  const server = createServer((client) => {
+    const upstream = new Socket().connect(targetPort, '127.0.0.1');
+    sockets.add(client).add(upstream);
+    if (paused) {
+      client.pause();
+      upstream.pause();
+    }
+    forward(client, upstream);
+    forward(upstream, client);
+    const drop = () => {
+      client.destroy();
+      upstream.destroy();
+      sockets.delete(client);
+      sockets.delete(upstream);
+    };
+    client.on('error', drop).on('close', drop);
+    upstream.on('error', drop).on('close', drop);
+  });
+  server.listen(0, '127.0.0.1');
+  await once(server, 'listening');
+  return {
+    port: (server.address() as AddressInfo).port,
+    pause: () => {
+      paused = true;
+      for (const socket of sockets) socket.pause();
+    },
+    resume: () => {
+      paused = false;
+      for (const socket of sockets) socket.resume();
+    },
+    close: async () => {
+      for (const socket of sockets) socket.destroy();
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+    },
+  };
+}
+
+/** A port that was free a moment ago (bound to port 0 and released). */
+export async function freePort(): Promise<number> {
+  const probe = createServer();
+  probe.listen(0, '127.0.0.1');
+  await once(probe, 'listening');
+  const { port } = probe.address() as AddressInfo;
+  await new Promise<void>((resolve) => probe.close(() => resolve()));
+  return port;
+}

@@ -11,9 +11,15 @@ import { User } from '../server/src/users/user.entity';
 import { CreateUsers1763900000000 } from './migrations/1763900000000-CreateUsers';
 import { CreateRevokedTokens1763900000001 } from './migrations/1763900000001-CreateRevokedTokens';
 import { CreateSessions1763900000002 } from './migrations/1763900000002-CreateSessions';
+import { WidenSessionFileLists1763900000003 } from './migrations/1763900000003-WidenSessionFileLists';
 
 export const ENTITIES = [User, RevokedToken, Session];
-export const MIGRATIONS = [CreateUsers1763900000000, CreateRevokedTokens1763900000001, CreateSessions1763900000002];
+export const MIGRATIONS = [
+  CreateUsers1763900000000,
+  CreateRevokedTokens1763900000001,
+  CreateSessions1763900000002,
+  WidenSessionFileLists1763900000003,
+];
 
 /** Connection options for SQLite (better-sqlite3) or MySQL/MariaDB (mysql2). Never `synchronize`. */
 export function dataSourceOptions(database: DatabaseConfig): DataSourceOptions {

@@ -7,8 +7,8 @@ import { basename, join } from 'node:path';
 import { TransferError } from './errors';
 import { checkNameCollisions, safeRelativeName } from './names';
 
-/** Most files one transfer may carry. */
-export const MAX_FILES = 10_000;
+/** Most files one transfer may carry; the server accepts session file lists of the same length. */
+export const MAX_FILES = 1_000;
 
 export interface ManifestEntry {
   name: string;
@@ -34,7 +34,7 @@ export async function collectFiles(paths: string[], onNote: (message: string) =>
     if (info.isFile()) files.push({ path, name, size: info.size });
     else if (info.isDirectory()) await walk(path, name, files, onNote);
     else onNote(`Skipped ${path}: not a regular file or directory.`);
-    if (files.length > MAX_FILES) throw new TransferError('io', `Too many files: at most ${MAX_FILES} per transfer.`);
+    if (files.length > MAX_FILES) throw new TransferError('io', `Too many files: at most ${MAX_FILES} per transfer. Send an archive (tar, zip) instead.`);
   }
   if (files.length === 0) throw new TransferError('io', 'Nothing to send: no regular files among the given paths.');
   for (const f of files) f.name = safeRelativeName(f.name); // NFC, as the receiver will see and verify it

@@ -270,6 +270,29 @@ describeEachDatabase(SessionsController.name, (db) => {
         expect(res.body.state).toBe('completed');
       });
 
+      it('completes a session that lists 1,000 files with long names (bodies over 64 KiB on session routes)', async () => {
+        const many = Array.from({ length: 1000 }, (_, i) => reportedFile(`${'deep/'.repeat(40)}file-${i}.bin`, `content ${i}`));
+        const bytes = many.reduce((sum, f) => sum + f.size, 0);
+        const created = await createSession(t.api, alice, { invitee: 'bob', files: many.map(({ name, size }) => ({ name, size })) });
+        const { certPem } = await peerCertificate('joiner');
+        await t.api.post(`/sessions/${created.session.id}/join`, { token: bob.token, body: { certificate: certPem } });
+        const body = (role: string) => ({ role, bytes, files: many, verified: true });
+        expect(JSON.stringify(body('sender')).length).toBeGreaterThan(64 * 1024);
+        await t.api.post(`/sessions/${created.session.id}/report`, { token: alice.token, body: body('sender') });
+        const res = await t.api.post(`/sessions/${created.session.id}/report`, { token: bob.token, body: body('receiver') });
+        expect(res.status).toBe(200);
+        expect(res.body.state).toBe('completed');
+        expect(res.body.files).toHaveLength(1000);
+      });
+
+      it('refuses a report body over the session limit with payload_too_large', async () => {
+        const id = await joinedSession();
+        const raw = JSON.stringify(report('sender', { reason: 'x'.repeat(3 * 1024 * 1024) }));
+        const res = await t.api.post(`/sessions/${id}/report`, { token: alice.token, raw });
+        expect(res.status).toBe(413);
+        expect(res.body.code).toBe('payload_too_large');
+      });
+
       it('fails the session when the digests disagree, saying why', async () => {
         const id = await joinedSession();
         await t.api.post(`/sessions/${id}/report`, { token: alice.token, body: report('sender') });

@@ -7,6 +7,7 @@ import {
 import { USERNAME_PATTERN } from '../../users/username';
 import { ReportRole, SessionDirection, SessionState } from '../session-state';
 
+/** Most files one session may list; the client's transfer limit (client/src/transfer/manifest.ts) is the same. */
 const MAX_FILES = 1000;
 const MAX_CERTIFICATE_CHARS = 4096;
 

@@ -5,7 +5,13 @@ import { typescriptWithDecoratorMetadata } from './vitest.typescript-plugin.mts'
 export default defineConfig({
   plugins: [typescriptWithDecoratorMetadata()],
   test: {
-    include: ['server/test/**/*.test.ts', 'client/test/**/*.test.ts', 'certs/test/**/*.test.ts', 'test/**/*.test.ts'],
+    include: [
+      'server/test/**/*.test.ts',
+      'client/test/**/*.test.ts',
+      'certs/test/**/*.test.ts',
+      'bench/test/**/*.test.ts',
+      'test/**/*.test.ts',
+    ],
     testTimeout: 60_000,
     hookTimeout: 120_000,
     pool: 'forks',

@@ -1,3 +1,4 @@
+import { createSecretKey } from 'node:crypto';
 import { Inject, Injectable } from '@nestjs/common';
 import { PassportStrategy } from '@nestjs/passport';
 import { ExtractJwt, Strategy } from 'passport-jwt';
@@ -18,7 +19,10 @@ export class JwtStrategy extends PassportStrategy(Strategy) {
   ) {
     super({
       jwtFromRequest: ExtractJwt.fromAuthHeaderAsBearerToken(),
-      secretOrKey: secrets.jwtSecret,
+      // A KeyObject, not the raw bytes: given bytes, jsonwebtoken first tries (and fails) to parse them as a
+      // public key on every request, which cost a tenth of the server's CPU under load.
+      // (jsonwebtoken accepts a KeyObject; passport-jwt's types only list string and Buffer.)
+      secretOrKey: createSecretKey(secrets.jwtSecret) as unknown as Buffer,
       algorithms: ['HS256'],
       ignoreExpiration: false,
     });

@@ -14,7 +14,7 @@ import type { Deps, GlobalOptions } from './deps';
 import { phraseConfirmer, type VerifyOptions } from './verify-phrase';
 import { checkPeerPin } from './identity-keys';
 import { listenForJoiner, receiveOverLink, sendOverLink, type LinkContext } from './peer-link';
-import { abortable, ActiveTransfer, assertOpen, checkCertificate, defaultAdvertiseHost, reportFailure, reportSuccess, whileSessionOpen } from './session-flow';
+import { abortable, ActiveTransfer, assertOpen, checkCertificate, defaultAdvertiseHost, ReportNotDelivered, reportFailure, reportSuccess, whileSessionOpen } from './session-flow';
 
 export interface HostSessionOptions extends GlobalOptions, VerifyOptions {
   files?: string[];
@@ -103,7 +103,7 @@ export async function hostSession(opts: HostSessionOptions, deps: Deps): Promise
   try {
     await abortable(deps.signal, run(), cancel);
   } catch (error) {
-    if (session && !(error instanceof ExitError && error.exitCode === ExitCode.Closed)) {
+    if (session && !(error instanceof ExitError && error.exitCode === ExitCode.Closed) && !(error instanceof ReportNotDelivered)) {
       if (joined) await reportFailure(api, session.id, opts.receive ? 'receiver' : 'sender', error);
       else await api.cancel(session.id, 'the host failed before anyone joined').catch(() => undefined);
     }

@@ -12,7 +12,7 @@ import type { Deps, GlobalOptions } from './deps';
 import { phraseConfirmer, type VerifyOptions } from './verify-phrase';
 import { checkPeerPin } from './identity-keys';
 import { dialHost, receiveOverLink, sendOverLink, type LinkContext } from './peer-link';
-import { abortable, ActiveTransfer, assertOpen, checkCertificate, reportFailure, reportSuccess, whileSessionOpen } from './session-flow';
+import { abortable, ActiveTransfer, assertOpen, checkCertificate, ReportNotDelivered, reportFailure, reportSuccess, whileSessionOpen } from './session-flow';
 
 export interface JoinOptions extends GlobalOptions, VerifyOptions {
   id?: string;
@@ -77,7 +77,7 @@ export async function join(opts: JoinOptions, deps: Deps): Promise<void> {
   try {
     await abortable(deps.signal, run(), cancel);
   } catch (error) {
-    if (!closed && !(error instanceof ExitError && error.exitCode === ExitCode.Closed)) {
+    if (!closed && !(error instanceof ExitError && error.exitCode === ExitCode.Closed) && !(error instanceof ReportNotDelivered)) {
       if (error instanceof ExitError && error.exitCode === ExitCode.Usage) await api.cancel(session.id, error.message).catch(() => undefined);
       else await reportFailure(api, session.id, role, error);
     }

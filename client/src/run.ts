@@ -11,6 +11,7 @@ import { describeError } from './exit-mapping';
 import { Reporter, type OutputStream } from './report/reporter';
 import { resolveSftHome } from './state/home';
 import { StateStore } from './state/state-store';
+import { escapeForTerminal } from './text/terminal';
 import { COMMANDS } from './commands/index';
 
 export interface RunIo {
@@ -43,9 +44,18 @@ export async function runCli(argv: string[], io: RunIo, version: string): Promis
     return ExitCode.Ok;
   } catch (error) {
     if (error instanceof CommanderError) return error.exitCode === 0 ? ExitCode.Ok : ExitCode.Usage;
-    const { code, lines } = describeError(error);
-    io.stderr.write(lines.map((line, i) => (i === 0 ? `sft: ${line}` : `     ${line}`)).join('\n') + '\n');
-    if (io.env.SFT_DEBUG === '1' && error instanceof Error && error.stack) io.stderr.write(`${error.stack}\n`);
-    return code;
+    return printError(error, io.stderr, io.env);
   }
+}
+
+/**
+ * Prints `error` as one or two plain lines (a stack trace only with SFT_DEBUG=1) and returns its exit code.
+ * Messages can carry a peer's or a server's words: they are escaped so they cannot drive the terminal.
+ */
+export function printError(error: unknown, stderr: OutputStream, env: NodeJS.ProcessEnv): ExitCode {
+  const { code, lines } = describeError(error);
+  const shown = lines.map((line, i) => escapeForTerminal(i === 0 ? `sft: ${line}` : `     ${line}`));
+  stderr.write(`${shown.join('\n')}\n`);
+  if (env.SFT_DEBUG === '1' && error instanceof Error && error.stack) stderr.write(`${error.stack}\n`);
+  return code;
 }

@@ -6,6 +6,7 @@
  * Results (what a script wants) go to stdout; steps, progress and warnings go to stderr.
  * Secret-looking fields are redacted from JSON events.
  */
+import { escapeForTerminal } from '../text/terminal';
 import { formatBytes, formatProgressLine } from './format';
 import { redactSecrets } from './redact';
 
@@ -73,7 +74,7 @@ export class Reporter {
   result(event: string, data: EventData, text: string | string[]): void {
     this.listener?.(event, data);
     if (this.mode === 'json') return this.json(event, data);
-    for (const line of lines(text)) this.stdout.write(`${this.prefix}${line}\n`);
+    for (const line of lines(text)) this.stdout.write(`${this.prefix}${escapeForTerminal(line)}\n`);
   }
 
   /** A step of the work: JSON event, or `text` lines on stderr. */
@@ -81,14 +82,14 @@ export class Reporter {
     this.listener?.(event, data);
     if (this.mode === 'json') return this.json(event, data);
     this.clearProgressLine();
-    for (const line of lines(text)) this.stderr.write(`${this.prefix}${line}\n`);
+    for (const line of lines(text)) this.stderr.write(`${this.prefix}${escapeForTerminal(line)}\n`);
   }
 
   /** A warning, always on stderr (and as an event in JSON mode). */
   warn(text: string): void {
     if (this.mode === 'json') this.json('warning', { message: text });
     this.clearProgressLine();
-    this.stderr.write(`${this.prefix}warning: ${text}\n`);
+    this.stderr.write(`${this.prefix}warning: ${escapeForTerminal(text)}\n`);
   }
 
   /** Wipes a half-drawn progress bar so the next line starts clean; the next update redraws it. */

@@ -3,6 +3,7 @@
  * that could escape the output directory, hide itself on a terminal or misbehave on Windows is refused
  * (the whole transfer is refused, loudly, rather than silently renamed).
  */
+import { escapeForTerminal, UNSAFE_FOR_TERMINAL } from '../text/terminal';
 import { TransferError } from './errors';
 
 /** Longest accepted name, in UTF-8 bytes, and longest single path segment. */
@@ -10,9 +11,8 @@ export const MAX_NAME_BYTES = 1024;
 export const MAX_SEGMENT_BYTES = 255;
 export const MAX_DEPTH = 32;
 
-// C0 controls, DEL, C1 controls (incl. CSI), bidi overrides/isolates, BOM and line/paragraph separators.
-// eslint-disable-next-line no-control-regex
-const FORBIDDEN_CHARS = /[\u0000-\u001f\u007f-\u009f\u200e\u200f\u2028\u2029\u202a-\u202e\u2066-\u2069\ufeff]/;
+// Control and formatting characters (C0/C1 controls, escape sequences, bidi overrides...).
+const FORBIDDEN_CHARS = UNSAFE_FOR_TERMINAL;
 // Characters Windows forbids in names (':' also covers drive letters and NTFS streams).
 const WINDOWS_FORBIDDEN = /[\\:*?"<>|]/;
 // Windows device names, with or without an extension (CON, nul.txt, COM1, lpt9.log, COM¹ ...).
@@ -66,12 +66,8 @@ function unsafe(name: unknown, why: string): TransferError {
   return new TransferError('unsafe_name', `Refused the file name ${shown}: ${why}.`);
 }
 
-// Shown escaped too, though allowed in names: full-width forms and slash look-alikes ("．．／" reads like "../").
-const LOOKALIKE_CHARS = /[\u2044\u2215\u29f8\uff00-\uffef]/;
-const DISPLAY_ESCAPED = new RegExp(`${FORBIDDEN_CHARS.source}|${LOOKALIKE_CHARS.source}`, 'g');
-
 /** A name quoted for terminals: control, formatting and look-alike characters shown as \uXXXX escapes. */
 export function displayName(name: string): string {
-  const escaped = name.replace(DISPLAY_ESCAPED, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
+  const escaped = escapeForTerminal(name, true);
   return `"${escaped}"`;
 }

@@ -82,6 +82,14 @@ describe(Reporter.name, () => {
     expect(stderr.text).toBe('2 file(s):\n  "a"\n  "b"\n');
   });
 
+  it('escapes control characters in text it prints, whoever wrote it', () => {
+    const { reporter, stdout, stderr } = make('plain');
+    reporter.step('closed', {}, 'Session closed (\u001b]0;pwned\u0007)');
+    reporter.result('file', {}, 'received \u001b[2Ja');
+    expect(stderr.text).toBe('Session closed (\\u001b]0;pwned\\u0007)\n');
+    expect(stdout.text).toBe('received \\u001b[2Ja\n');
+  });
+
   it('prints only a summary line for progress in plain mode', () => {
     const { reporter, stderr } = make('plain');
     const progress = reporter.progress('receiving', 2048);

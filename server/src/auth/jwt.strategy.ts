@@ -4,7 +4,6 @@ import { PassportStrategy } from '@nestjs/passport';
 import { ExtractJwt, Strategy } from 'passport-jwt';
 import type { AuthUser } from '../common/authenticated-request';
 import { AppSecrets } from '../config/app-secrets';
-import { UsersService } from '../users/users.service';
 import { AuthError, AuthErrorCode } from './auth.errors';
 import type { JwtPayload } from './jwt-payload';
 import { RevokedTokensService } from './revoked-tokens.service';
@@ -14,7 +13,6 @@ import { RevokedTokensService } from './revoked-tokens.service';
 export class JwtStrategy extends PassportStrategy(Strategy) {
   constructor(
     @Inject(AppSecrets) secrets: AppSecrets,
-    private readonly users: UsersService,
     private readonly revokedTokens: RevokedTokensService,
   ) {
     super({
@@ -32,8 +30,7 @@ export class JwtStrategy extends PassportStrategy(Strategy) {
     if (typeof payload.sub !== 'string' || typeof payload.jti !== 'string' || typeof payload.exp !== 'number') {
       throw new AuthError(AuthErrorCode.Unauthenticated);
     }
-    if (await this.revokedTokens.isRevoked(payload.jti)) throw new AuthError(AuthErrorCode.Unauthenticated);
-    const user = await this.users.findById(payload.sub);
+    const user = await this.revokedTokens.activeTokenUser(payload.sub, payload.jti);
     if (!user) throw new AuthError(AuthErrorCode.Unauthenticated);
     return { id: user.id, username: user.username, jti: payload.jti, exp: payload.exp };
   }

@@ -17,6 +17,20 @@ export class RevokedTokensService {
     return this.revoked.exists({ where: { jti } });
   }
 
+  /**
+   * The user a token names, in one query that also checks the token was not revoked: null when the token id
+   * is revoked or the user does not exist. Plain SQL (the same text on SQLite and MySQL): this runs on every
+   * authenticated request, and two ORM finds cost ten times as much.
+   */
+  async activeTokenUser(userId: string, jti: string): Promise<{ id: string; username: string } | null> {
+    const rows: { id: string; username: string }[] = await this.revoked.manager.query(
+      'SELECT u.id AS id, u.username AS username FROM users u ' +
+        'WHERE u.id = ? AND NOT EXISTS (SELECT 1 FROM revoked_tokens r WHERE r.jti = ?)',
+      [userId, jti],
+    );
+    return rows.length === 1 ? { id: rows[0].id, username: rows[0].username } : null;
+  }
+
   /** Forgets ids of tokens that have expired anyway. */
   async purgeExpired(now = new Date()): Promise<void> {
     await this.revoked.delete({ expiresAt: LessThan(now) });

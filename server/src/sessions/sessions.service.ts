@@ -3,6 +3,7 @@ import { InjectRepository } from '@nestjs/typeorm';
 import { In, IsNull, LessThan, Repository } from 'typeorm';
 import { RequestError, RequestErrorCode } from '../common/app-error';
 import type { AuthUser } from '../common/authenticated-request';
+import { PlainRows } from '../common/plain-rows';
 import { AppConfig } from '../config/app-config';
 import { UsersService } from '../users/users.service';
 import { UserError, UserErrorCode } from '../users/users.errors';
@@ -33,13 +34,18 @@ export class SessionsService {
     private readonly cipher: SessionKeyCipher,
     private readonly changes: SessionChanges,
     private readonly lookups: SessionLookupLimiter,
-  ) {}
+  ) {
+    this.rows = new PlainRows(sessions);
+  }
+
+  /** Whole-row reads and the insert by plain SQL: the request path's hot queries. */
+  private readonly rows: PlainRows<Session>;
 
   async create(user: AuthUser, body: CreateSessionDto): Promise<CreatedSessionView> {
     const certificate = readPeerCertificate(body.certificate);
     let invitee: { id: string; username: string } | null = null;
     if (body.invitee !== undefined) {
-      invitee = await this.users.findByUsername(body.invitee);
+      invitee = await this.users.findIdentity(body.invitee);
       if (!invitee) throw new UserError(UserErrorCode.UserNotFound);
       if (invitee.id === user.id) throw new RequestError(RequestErrorCode.ValidationFailed, 'invitee: cannot be yourself');
     }
@@ -73,7 +79,7 @@ export class SessionsService {
       joinedAt: null,
       closedAt: null,
     });
-    await this.sessions.insert(session);
+    await this.rows.insert(session);
     return { session: toSessionView(session), key: key.toString('base64') };
   }
 
@@ -105,7 +111,7 @@ export class SessionsService {
   async join(user: AuthUser, rawId: string, body: JoinSessionDto): Promise<JoinedSessionView> {
     this.lookups.check(user.id);
     const id = parseSessionId(rawId);
-    const found = id ? await this.sessions.findOne({ where: { id } }) : null;
+    const found = id ? await this.rows.findOne('id = ?', [id], true) : null;
     if (!found) {
       this.lookups.miss(user.id);
       throw new SessionError(SessionErrorCode.NotFound);
@@ -118,38 +124,37 @@ export class SessionsService {
       throw new SessionError(SessionErrorCode.Closed, session.state);
     }
     const certificate = readPeerCertificate(body.certificate);
+    let joined: Session;
     if (session.joinerId !== null) {
       // The same joiner asking again (e.g. after a lost answer) gets the same answer; anyone else is refused.
       if (session.joinerId !== user.id || session.joinerFingerprint !== certificate.fingerprint) {
         throw new SessionError(SessionErrorCode.AlreadyJoined);
       }
+      joined = session;
     } else {
       const now = new Date();
-      const result = await this.sessions.update(
-        { id: session.id, state: SessionState.Waiting, joinerId: IsNull() },
-        {
-          state: SessionState.Joined,
-          joinerId: user.id,
-          joinerUsername: user.username,
-          joinerCertificate: certificate.pem,
-          joinerFingerprint: certificate.fingerprint,
-          joinedAt: now,
-          expiresAt: new Date(now.getTime() + this.config.transferTimeoutSeconds * 1000),
-        },
-      );
+      const change = {
+        state: SessionState.Joined,
+        joinerId: user.id,
+        joinerUsername: user.username,
+        joinerCertificate: certificate.pem,
+        joinerFingerprint: certificate.fingerprint,
+        joinedAt: now,
+        expiresAt: new Date(now.getTime() + this.config.transferTimeoutSeconds * 1000),
+      };
+      // The conditions make this the only join that succeeds; the row is then exactly `session` plus `change`
+      // (the key column is only ever erased, and a close after this moment is no different from one just after
+      // the answer), so it is not read again.
+      const result = await this.sessions.update({ id: session.id, state: SessionState.Waiting, joinerId: IsNull() }, change);
       if (!result.affected) throw new SessionError(SessionErrorCode.AlreadyJoined);
       this.changes.changed(session.id);
+      joined = { ...session, ...change };
     }
-    const joined = await this.sessions.findOneOrFail({
-      where: { id: session.id, joinerId: user.id },
-      select: { ...allColumns(), encryptedKey: true },
-    });
-    if (!isOpen(joined.state) || joined.encryptedKey === null) throw new SessionError(SessionErrorCode.Closed, joined.state);
-    const host = await this.users.findById(joined.hostId);
+    if (joined.encryptedKey === null || joined.encryptedKey === undefined) throw new SessionError(SessionErrorCode.Closed, joined.state);
     return {
       session: toSessionView(joined),
       key: this.cipher.decrypt(joined.id, joined.encryptedKey).toString('base64'),
-      hostSigningKey: host?.signingKey ?? null,
+      hostSigningKey: await this.users.findSigningKey(joined.hostId),
     };
   }
 
@@ -218,9 +223,7 @@ export class SessionsService {
   private async findForParticipant(user: AuthUser, rawId: string): Promise<Session> {
     this.lookups.check(user.id);
     const id = parseSessionId(rawId);
-    const session = id
-      ? await this.sessions.findOne({ where: [{ id, hostId: user.id }, { id, joinerId: user.id }] })
-      : null;
+    const session = id ? await this.rows.findOne('id = ? AND (host_id = ? OR joiner_id = ?)', [id, user.id, user.id]) : null;
     if (!session) {
       this.lookups.miss(user.id);
       throw new SessionError(SessionErrorCode.NotFound);
@@ -265,14 +268,4 @@ const OVERDUE = {
 function roleOf(session: Session, userId: string): ReportRole {
   const isHost = session.hostId === userId;
   return (session.direction === SessionDirection.HostSends) === isHost ? ReportRole.Sender : ReportRole.Receiver;
-}
-
-/** Select every ordinary column (used when the hidden key column is needed too). */
-function allColumns() {
-  return {
-    id: true, state: true, direction: true, hostId: true, hostUsername: true, joinerId: true, joinerUsername: true,
-    inviteeId: true, inviteeUsername: true, endpointHost: true, endpointPort: true, hostCertificate: true,
-    hostFingerprint: true, joinerCertificate: true, joinerFingerprint: true, files: true, senderReport: true,
-    receiverReport: true, bytes: true, reason: true, createdAt: true, expiresAt: true, joinedAt: true, closedAt: true,
-  } as const;
 }

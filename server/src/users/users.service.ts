@@ -26,6 +26,25 @@ export class UsersService {
     return this.users.findOne({ where: { username: normalizeUsername(username) }, select });
   }
 
+  /** A user's id and (lowercase) name by any-case name, or null: one plain query, for the session path. */
+  async findIdentity(username: string): Promise<{ id: string; username: string } | null> {
+    if (!isValidUsername(username)) return null;
+    const rows: { id: string; username: string }[] = await this.users.manager.query(
+      'SELECT id, username FROM users WHERE username = ?',
+      [normalizeUsername(username)],
+    );
+    return rows.length === 1 ? { id: rows[0].id, username: rows[0].username } : null;
+  }
+
+  /** A user's signing key (base64), or null when they have none or do not exist: one plain query. */
+  async findSigningKey(userId: string): Promise<string | null> {
+    const rows: { signing_key: string | null }[] = await this.users.manager.query(
+      'SELECT signing_key FROM users WHERE id = ?',
+      [userId],
+    );
+    return rows[0]?.signing_key ?? null;
+  }
+
   /** Creates an account; `username_taken` when the name exists. */
   async create(username: string, passwordHash: string): Promise<User> {
     const name = normalizeUsername(username);

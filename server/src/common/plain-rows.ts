@@ -1,0 +1,62 @@
+import type { ObjectLiteral, Repository } from 'typeorm';
+import type { ColumnMetadata } from 'typeorm/metadata/ColumnMetadata';
+
+/**
+ * Reads and inserts whole rows of one entity with plain SQL (`?` placeholders, the same text on SQLite and
+ * MySQL), converting values with the TypeORM driver exactly as `find` and `insert` would (dates, simple-json,
+ * column transformers). For the hot request path only: building a `find` query costs ten times the query.
+ * The WHERE clauses are fixed strings written by the caller; values always go in as parameters.
+ */
+export class PlainRows<T extends ObjectLiteral> {
+  private readonly visible: ColumnMetadata[];
+  private readonly all: ColumnMetadata[];
+  private readonly selectVisible: string;
+  private readonly selectAll: string;
+  private readonly insertSql: string;
+  private readonly table: string;
+
+  constructor(private readonly repository: Repository<T>) {
+    const { metadata } = repository;
+    const escape = (name: string) => repository.manager.connection.driver.escape(name);
+    this.all = metadata.columns;
+    this.visible = metadata.columns.filter((column) => column.isSelect);
+    this.selectVisible = this.visible.map((column) => escape(column.databaseName)).join(', ');
+    this.selectAll = this.all.map((column) => escape(column.databaseName)).join(', ');
+    this.insertSql =
+      `INSERT INTO ${escape(metadata.tableName)} (${this.selectAll}) ` +
+      `VALUES (${this.all.map(() => '?').join(', ')})`;
+    this.table = escape(metadata.tableName);
+  }
+
+  /**
+   * Rows matching `where` (SQL after WHERE, with `?` placeholders). Columns marked `select: false` are only
+   * read with `withHidden`.
+   */
+  async find(where: string, parameters: unknown[], withHidden = false): Promise<T[]> {
+    const columns = withHidden ? this.all : this.visible;
+    const rows: Record<string, unknown>[] = await this.repository.manager.query(
+      `SELECT ${withHidden ? this.selectAll : this.selectVisible} FROM ${this.table} WHERE ${where}`,
+      parameters,
+    );
+    const driver = this.repository.manager.connection.driver;
+    return rows.map((row) => {
+      const entity = this.repository.metadata.create() as T;
+      for (const column of columns) {
+        (entity as Record<string, unknown>)[column.propertyName] = driver.prepareHydratedValue(row[column.databaseName], column);
+      }
+      return entity;
+    });
+  }
+
+  async findOne(where: string, parameters: unknown[], withHidden = false): Promise<T | null> {
+    const rows = await this.find(where, parameters, withHidden);
+    return rows[0] ?? null;
+  }
+
+  /** Inserts one complete row (every column, hidden ones included). */
+  async insert(entity: T): Promise<void> {
+    const driver = this.repository.manager.connection.driver;
+    const values = this.all.map((column) => driver.preparePersistentValue(column.getEntityValue(entity), column));
+    await this.repository.manager.query(this.insertSql, values);
+  }
+}

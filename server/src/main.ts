@@ -5,6 +5,7 @@
 import 'reflect-metadata';
 import { mkdirSync } from 'node:fs';
 import type { AddressInfo } from 'node:net';
+import type { Server as HttpsServer } from 'node:https';
 import { dirname } from 'node:path';
 import { NestFactory } from '@nestjs/core';
 import type { NestExpressApplication } from '@nestjs/platform-express';
@@ -14,6 +15,7 @@ import { AppModule } from './app.module';
 import { requestLogger } from './common/request-logger';
 import { AppConfig } from './config/app-config';
 import { AppSecrets } from './config/app-secrets';
+import { connectionLimits, httpsServerTimeouts } from './config/connection-limits';
 import type { ServerOptions } from './config/server-options';
 import { loadTlsMaterial } from './tls/tls-material';
 
@@ -38,6 +40,7 @@ export interface RunningServer {
 /** Validates the configuration, prepares secrets, TLS and the database (migrations), and listens. */
 export async function startServer(options: ServerOptions = {}): Promise<RunningServer> {
   const config = AppConfig.load(options);
+  const limits = connectionLimits(options.connectionLimits);
   mkdirSync(config.dataDir, { recursive: true, mode: 0o700 });
   const secrets = AppSecrets.load(config);
   const tls = await loadTlsMaterial(config);
@@ -48,7 +51,7 @@ export async function startServer(options: ServerOptions = {}): Promise<RunningS
   let app: NestExpressApplication;
   try {
     app = await NestFactory.create<NestExpressApplication>(AppModule.forRoot(config, secrets), {
-      httpsOptions: { key: tls.keyPem, cert: tls.certPem },
+      httpsOptions: { key: tls.keyPem, cert: tls.certPem, ...httpsServerTimeouts(limits) },
       bodyParser: false,
       abortOnError: false,
       logger: config.quiet ? false : ['error', 'warn'],
@@ -63,6 +66,8 @@ export async function startServer(options: ServerOptions = {}): Promise<RunningS
   app.useBodyParser('json', { limit: BODY_LIMIT });
   setUpOpenApi(app);
 
+  // Node reads keepAliveTimeout from the constructor options only in newer versions.
+  (app.getHttpServer() as HttpsServer).keepAliveTimeout = limits.keepAliveTimeoutMs;
   await app.listen(config.port, config.host);
   const address = app.getHttpServer().address() as AddressInfo;
   const urlHost = address.family === 'IPv6' ? `[${address.address}]` : address.address;

@@ -1,3 +1,5 @@
+import type { ConnectionLimits } from './connection-limits';
+
 /** Options for `startServer`. Each falls back to an environment variable, then to a default. */
 export interface ServerOptions {
   /** Default 8443 (env SFT_PORT); 0 = any free port. */
@@ -29,6 +31,8 @@ export interface ServerOptions {
   loginWindowSeconds?: number;
   /** Lookups of unknown session ids per user per window before 429 (env SFT_SESSION_LOOKUP_LIMIT, default 30). */
   sessionLookupLimit?: number;
+  /** Deadlines for slow or stalled clients (slowloris); see connection-limits.ts. Not read from the environment. */
+  connectionLimits?: Partial<ConnectionLimits>;
   /** No request logs on stdout. */
   quiet?: boolean;
   /** Environment to read instead of process.env (tests). */

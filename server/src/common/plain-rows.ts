@@ -53,6 +53,34 @@ export class PlainRows<T extends ObjectLiteral> {
     return rows[0] ?? null;
   }
 
+  /**
+   * Sets the given properties on the rows matching `where` (SQL after WHERE, with `?` placeholders) and
+   * returns how many rows changed.
+   */
+  async update(changes: Partial<T>, where: string, parameters: unknown[]): Promise<number> {
+    const { metadata } = this.repository;
+    const driver = this.repository.manager.connection.driver;
+    const assignments: string[] = [];
+    const values: unknown[] = [];
+    for (const [property, value] of Object.entries(changes)) {
+      const column = metadata.findColumnWithPropertyName(property);
+      if (!column) throw new Error(`PlainRows.update: ${metadata.name} has no column ${property}`);
+      assignments.push(`${driver.escape(column.databaseName)} = ?`);
+      values.push(driver.preparePersistentValue(value, column));
+    }
+    const runner = this.repository.manager.connection.createQueryRunner();
+    try {
+      const result = await runner.query(
+        `UPDATE ${this.table} SET ${assignments.join(', ')} WHERE ${where}`,
+        [...values, ...parameters],
+        true,
+      );
+      return (result as { affected?: number }).affected ?? 0;
+    } finally {
+      await runner.release();
+    }
+  }
+
   /** Inserts one complete row (every column, hidden ones included). */
   async insert(entity: T): Promise<void> {
     const driver = this.repository.manager.connection.driver;

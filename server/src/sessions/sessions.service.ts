@@ -145,8 +145,8 @@ export class SessionsService {
       // The conditions make this the only join that succeeds; the row is then exactly `session` plus `change`
       // (the key column is only ever erased, and a close after this moment is no different from one just after
       // the answer), so it is not read again.
-      const result = await this.sessions.update({ id: session.id, state: SessionState.Waiting, joinerId: IsNull() }, change);
-      if (!result.affected) throw new SessionError(SessionErrorCode.AlreadyJoined);
+      const updated = await this.rows.update(change, 'id = ? AND state = ? AND joiner_id IS NULL', [session.id, SessionState.Waiting]);
+      if (updated === 0) throw new SessionError(SessionErrorCode.AlreadyJoined);
       this.changes.changed(session.id);
       joined = { ...session, ...change };
     }

@@ -3,7 +3,7 @@
  * `sft demo` and the tests; nothing here reads argv or exits the process.
  */
 import 'reflect-metadata';
-import { mkdirSync } from 'node:fs';
+import { chmodSync, closeSync, existsSync, mkdirSync, openSync } from 'node:fs';
 import type { AddressInfo } from 'node:net';
 import type { Server as HttpsServer } from 'node:https';
 import { dirname } from 'node:path';
@@ -46,6 +46,7 @@ export async function startServer(options: ServerOptions = {}): Promise<RunningS
   const tls = await loadTlsMaterial(config);
   if (config.database.type === 'sqlite' && config.database.path !== ':memory:') {
     mkdirSync(dirname(config.database.path), { recursive: true, mode: 0o700 });
+    keepDatabaseFilesPrivate(config.database.path);
   }
 
   let app: NestExpressApplication;
@@ -79,6 +80,18 @@ export async function startServer(options: ServerOptions = {}): Promise<RunningS
     caFingerprint: tls.caFingerprint,
     close: () => app.close(),
   };
+}
+
+/**
+ * The SQLite database holds password hashes: only the server's user may read it. The file is made
+ * 0600 before SQLite opens it (SQLite creates its -wal and -shm files with the database file's mode),
+ * and files left by an older start are tightened too.
+ */
+function keepDatabaseFilesPrivate(databasePath: string): void {
+  closeSync(openSync(databasePath, 'a', 0o600));
+  for (const file of [databasePath, `${databasePath}-wal`, `${databasePath}-shm`]) {
+    if (existsSync(file)) chmodSync(file, 0o600);
+  }
 }
 
 function setUpOpenApi(app: NestExpressApplication): void {

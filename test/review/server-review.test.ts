@@ -1,6 +1,5 @@
 /**
- * Security review (SPEC §4–§5), server side. Tests marked `it.fails` demonstrate a defect that is still
- * open: they pass while the defect exists and start failing once it is fixed (then drop the `.fails`).
+ * Security review (SPEC §4–§5), server side: defects the review found, each kept as a test once fixed.
  */
 import { chmodSync, mkdtempSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -61,9 +60,10 @@ describe('review: data dir file modes', () => {
     }
   });
 
-  // DEFECT: the SQLite file (password hashes, session rows) is created with the umask's 0644.
-  it.fails('keeps the SQLite database (bcrypt hashes, encrypted session keys) unreadable by others', () => {
-    expect(statSync(join(dataDir, 'sft.sqlite')).mode & 0o077).toBe(0);
+  it('keeps the SQLite database and its WAL files (bcrypt hashes, encrypted session keys) unreadable by others', () => {
+    for (const name of ['sft.sqlite', 'sft.sqlite-wal', 'sft.sqlite-shm']) {
+      expect(statSync(join(dataDir, name)).mode & 0o077, name).toBe(0);
+    }
   });
 });
 
@@ -79,9 +79,7 @@ describe('review: user enumeration', () => {
     await t?.close();
   });
 
-  // DEFECT: GET /users/:name/signing-key answers user_not_found without limit, an unthrottled existence oracle
-  // (session-id lookups are limited to 30 misses per window; register is limited per address).
-  it.fails('limits lookups of unknown usernames like lookups of unknown session ids', async () => {
+  it('limits lookups of unknown usernames like lookups of unknown session ids', async () => {
     const statuses: number[] = [];
     for (let i = 0; i < 60; i++) {
       statuses.push((await t.api.get(`/users/guess${i}/signing-key`, { token: alice.token })).status);

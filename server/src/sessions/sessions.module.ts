@@ -4,7 +4,6 @@ import { AuthModule } from '../auth/auth.module';
 import { UsersModule } from '../users/users.module';
 import { SessionChanges } from './session-changes';
 import { SessionKeyCipher } from './session-key-cipher';
-import { SessionLookupLimiter } from './session-lookup-limiter';
 import { SessionSweeper } from './session-sweeper';
 import { Session } from './session.entity';
 import { SessionsController } from './sessions.controller';
@@ -13,6 +12,6 @@ import { SessionsService } from './sessions.service';
 @Module({
   imports: [TypeOrmModule.forFeature([Session]), UsersModule, AuthModule],
   controllers: [SessionsController],
-  providers: [SessionsService, SessionKeyCipher, SessionChanges, SessionSweeper, SessionLookupLimiter],
+  providers: [SessionsService, SessionKeyCipher, SessionChanges, SessionSweeper],
 })
 export class SessionsModule {}

@@ -4,6 +4,7 @@ import { In, IsNull, LessThan, Repository } from 'typeorm';
 import { RequestError, RequestErrorCode } from '../common/app-error';
 import type { AuthUser } from '../common/authenticated-request';
 import { PlainRows } from '../common/plain-rows';
+import { LookupLimiter } from '../common/lookup-limiter';
 import { AppConfig } from '../config/app-config';
 import { UsersService } from '../users/users.service';
 import { UserError, UserErrorCode } from '../users/users.errors';
@@ -13,7 +14,6 @@ import { readPeerCertificate } from './peer-certificate';
 import { SessionChanges } from './session-changes';
 import { newSessionId, parseSessionId } from './session-id';
 import { SessionKeyCipher } from './session-key-cipher';
-import { SessionLookupLimiter } from './session-lookup-limiter';
 import { decideOutcome } from './session-outcome';
 import { isOpen, ReportRole, SessionDirection, SessionState } from './session-state';
 import { toSessionView } from './session-view.mapper';
@@ -33,7 +33,7 @@ export class SessionsService {
     private readonly users: UsersService,
     private readonly cipher: SessionKeyCipher,
     private readonly changes: SessionChanges,
-    private readonly lookups: SessionLookupLimiter,
+    private readonly lookups: LookupLimiter,
   ) {
     this.rows = new PlainRows(sessions);
   }
@@ -45,8 +45,12 @@ export class SessionsService {
     const certificate = readPeerCertificate(body.certificate);
     let invitee: { id: string; username: string } | null = null;
     if (body.invitee !== undefined) {
+      this.lookups.check(user.id);
       invitee = await this.users.findIdentity(body.invitee);
-      if (!invitee) throw new UserError(UserErrorCode.UserNotFound);
+      if (!invitee) {
+        this.lookups.miss(user.id);
+        throw new UserError(UserErrorCode.UserNotFound);
+      }
       if (invitee.id === user.id) throw new RequestError(RequestErrorCode.ValidationFailed, 'invitee: cannot be yourself');
     }
     const now = new Date();

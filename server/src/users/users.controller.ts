@@ -19,7 +19,7 @@ export class UsersController {
 
   /** Read a user's Ed25519 public signing key. */
   @Get(':username/signing-key')
-  getSigningKey(@Param('username') username: string): Promise<SigningKeyView> {
-    return this.users.getSigningKey(username);
+  getSigningKey(@CurrentUser() user: AuthUser, @Param('username') username: string): Promise<SigningKeyView> {
+    return this.users.getSigningKey(user.id, username);
   }
 }

@@ -3,6 +3,7 @@ import { Injectable } from '@nestjs/common';
 import { InjectRepository } from '@nestjs/typeorm';
 import { Repository } from 'typeorm';
 import { AuthError, AuthErrorCode } from '../auth/auth.errors';
+import { LookupLimiter } from '../common/lookup-limiter';
 import type { SigningKeyView } from './dto/signing-key.dto';
 import { User } from './user.entity';
 import { isValidUsername, normalizeUsername } from './username';
@@ -11,7 +12,10 @@ import { UserError, UserErrorCode } from './users.errors';
 /** Accounts and their signing keys. User rows never leave this service except to AuthService. */
 @Injectable()
 export class UsersService {
-  constructor(@InjectRepository(User) private readonly users: Repository<User>) {}
+  constructor(
+    @InjectRepository(User) private readonly users: Repository<User>,
+    private readonly lookups: LookupLimiter,
+  ) {}
 
   findById(id: string): Promise<User | null> {
     return this.users.findOne({ where: { id } });
@@ -66,9 +70,14 @@ export class UsersService {
     return toSigningKeyView(user.username, publicKey);
   }
 
-  async getSigningKey(username: string): Promise<SigningKeyView> {
+  /** `callerId` asks for `username`'s key; unknown names count against the caller's lookup budget. */
+  async getSigningKey(callerId: string, username: string): Promise<SigningKeyView> {
+    this.lookups.check(callerId);
     const user = await this.findByUsername(username);
-    if (!user) throw new UserError(UserErrorCode.UserNotFound);
+    if (!user) {
+      this.lookups.miss(callerId);
+      throw new UserError(UserErrorCode.UserNotFound);
+    }
     if (!user.signingKey) throw new UserError(UserErrorCode.SigningKeyMissing);
     return toSigningKeyView(user.username, user.signingKey);
   }

@@ -1,5 +1,5 @@
 import { Inject, Injectable } from '@nestjs/common';
-import { RequestError, RequestErrorCode } from '../common/app-error';
+import { RequestError, RequestErrorCode } from './app-error';
 import { AppConfig } from '../config/app-config';
 
 interface Window {
@@ -8,13 +8,14 @@ interface Window {
 }
 
 /**
- * Per-user budget of session lookups that found nothing (unknown id, or someone else's session).
- * Ids carry 80 random bits, so guessing is hopeless anyway; this caps how fast anyone may try.
- * Once a user is over the budget, every lookup by id is refused (429) until the window ends — also
- * of ids that exist, so the refusal itself tells a guesser nothing. In memory, per server process.
+ * Per-user budget of lookups that found nothing: unknown session ids (or someone else's session) and
+ * unknown usernames. Session ids carry 80 random bits, so guessing them is hopeless anyway; usernames
+ * are guessable, so without a budget a logged-in user could test which accounts exist at will.
+ * Once a user is over the budget, every such lookup is refused (429) until the window ends — also of
+ * ids and names that exist, so the refusal itself tells a guesser nothing. In memory, per process.
  */
 @Injectable()
-export class SessionLookupLimiter {
+export class LookupLimiter {
   private readonly windows = new Map<string, Window>();
 
   constructor(@Inject(AppConfig) private readonly config: AppConfig) {}
@@ -25,11 +26,11 @@ export class SessionLookupLimiter {
     const window = this.windows.get(userId);
     if (!window || window.resetsAt <= now) return;
     if (window.misses >= this.config.sessionLookupLimit) {
-      throw new RequestError(RequestErrorCode.RateLimited, 'Too many lookups of unknown sessions; wait a while and try again.', Math.max(1, Math.ceil((window.resetsAt - now) / 1000)));
+      throw new RequestError(RequestErrorCode.RateLimited, 'Too many lookups of unknown sessions or users; wait a while and try again.', Math.max(1, Math.ceil((window.resetsAt - now) / 1000)));
     }
   }
 
-  /** Counts one lookup that found no session for `userId`. */
+  /** Counts one lookup by `userId` that found nothing. */
   miss(userId: string): void {
     const now = Date.now();
     this.forgetOld(now);

@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { SessionLookupLimiter } from '../../src/sessions/session-lookup-limiter';
+import { LookupLimiter } from '../../src/common/lookup-limiter';
 import { newSessionId } from '../../src/sessions/session-id';
 import { registerAndLogin, type TestAccount } from '../support/accounts';
 import { createSession, peerCertificate } from '../support/sessions';
@@ -8,7 +8,7 @@ import { startTestServer, type TestServer } from '../support/test-server';
 
 const LIMIT = 5;
 
-describe(SessionLookupLimiter.name, () => {
+describe(LookupLimiter.name, () => {
   let t: TestServer;
   let alice: TestAccount;
   let mallory: TestAccount;
@@ -59,5 +59,42 @@ describe(SessionLookupLimiter.name, () => {
   it('does not count lookups of sessions the user is part of', async () => {
     const own = (await createSession(t.api, bob)).session.id as string;
     for (let i = 0; i < LIMIT * 3; i++) expect((await t.api.get(`/sessions/${own}`, { token: bob.token })).status).toBe(200);
+  });
+});
+
+describe(`${LookupLimiter.name} for usernames`, () => {
+  let t: TestServer;
+  let alice: TestAccount;
+  let eve: TestAccount;
+
+  beforeAll(async () => {
+    t = await startTestServer({ options: { sessionLookupLimit: LIMIT } });
+    [alice, eve] = await Promise.all(['alice', 'eve'].map((name) => registerAndLogin(t.api, name)));
+    await t.api.put('/users/me/signing-key', { token: alice.token, body: { publicKey: Buffer.alloc(32, 1).toString('base64') } });
+  });
+  afterAll(async () => {
+    await t?.close();
+  });
+
+  it('answers 429 to a user who asked for too many unknown usernames, also for a name that exists', async () => {
+    for (let i = 0; i < LIMIT; i++) {
+      const guess = await t.api.get(`/users/guess${i}/signing-key`, { token: eve.token });
+      expect(guess.body.code).toBe('user_not_found');
+    }
+    const existing = await t.api.get('/users/alice/signing-key', { token: eve.token });
+    expect(existing.status).toBe(429);
+    expect(existing.body.code).toBe('rate_limited');
+  });
+
+  it('counts unknown invitees against the same budget', async () => {
+    const carol = await registerAndLogin(t.api, 'carol');
+    const { certPem } = await peerCertificate('carol');
+    const body = (invitee: string) => ({ direction: 'host-sends', endpoint: { host: '127.0.0.1', port: 40123 }, certificate: certPem, invitee });
+    for (let i = 0; i < LIMIT; i++) {
+      expect((await t.api.post('/sessions', { token: carol.token, body: body(`nobody${i}`) })).body.code).toBe('user_not_found');
+    }
+    expect((await t.api.post('/sessions', { token: carol.token, body: body('alice') })).status).toBe(429);
+    // Looking up known users never counts.
+    expect((await t.api.get('/users/alice/signing-key', { token: alice.token })).status).toBe(200);
   });
 });

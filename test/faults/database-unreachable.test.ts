@@ -8,7 +8,7 @@ import { registerAndLogin, type TestAccount } from '../../server/test/support/ac
 import { createSession } from '../../server/test/support/sessions';
 import { startTestServer, type TestServer } from '../../server/test/support/test-server';
 import { createFreshMysqlDatabase, describeWithMysql } from './support/mysql';
-import { startTcpProxy, type TcpProxy } from './support/tcp-proxy';
+import { startTcpProxy, type TcpProxy } from '../support/tcp-proxy';
 
 /** How many times to ask before concluding the server does not recover (each try waits a little). */
 const RECOVERY_TRIES = 60;

@@ -1,10 +1,9 @@
-import { once } from 'node:events';
-import { createServer, Socket, type AddressInfo } from 'node:net';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { HealthController } from '../../src/health/health.controller';
 import { describeEachDatabase } from '../support/databases';
 import { createFreshMysqlDatabase } from '../support/mysql';
 import { startTestServer, type TestServer } from '../support/test-server';
+import { startTcpProxy } from '../../../test/support/tcp-proxy';
 
 describeEachDatabase(HealthController.name, (db) => {
   let t: TestServer;
@@ -37,12 +36,12 @@ describeEachDatabase(HealthController.name, (db) => {
     it('answers 503 database_unavailable from /health and other routes when MySQL stops answering', async () => {
       const database = await createFreshMysqlDatabase(db.dbUrl!);
       const mysqlUrl = new URL(database.url);
-      const proxy = await startCuttableProxy(mysqlUrl.hostname, Number(mysqlUrl.port || 3306));
+      const proxy = await startTcpProxy(mysqlUrl.hostname, Number(mysqlUrl.port || 3306));
       mysqlUrl.host = `127.0.0.1:${proxy.port}`;
       const server = await startTestServer({ dbUrl: mysqlUrl.toString(), freshDatabase: false });
       try {
         expect((await server.api.get('/health')).status).toBe(200);
-        proxy.cut();
+        await proxy.stop();
         const health = await server.api.get('/health');
         expect(health.status).toBe(503);
         expect(health.body).toEqual({ statusCode: 503, code: 'database_unavailable', message: expect.any(String) });
@@ -56,28 +55,3 @@ describeEachDatabase(HealthController.name, (db) => {
     });
   }
 });
-
-/** A TCP proxy in front of MySQL that the test can cut, so the database stops answering. */
-async function startCuttableProxy(host: string, port: number) {
-  const sockets = new Set<Socket>();
-  const server = createServer((client) => {
-    const upstream = new Socket().connect(port, host);
-    sockets.add(client).add(upstream);
-    client.pipe(upstream).pipe(client);
-    const drop = () => {
-      client.destroy();
-      upstream.destroy();
-    };
-    client.on('error', drop).on('close', drop);
-    upstream.on('error', drop).on('close', drop);
-  });
-  server.listen(0, '127.0.0.1');
-  await once(server, 'listening');
-  return {
-    port: (server.address() as AddressInfo).port,
-    cut: () => {
-      server.close();
-      for (const socket of sockets) socket.destroy();
-    },
-  };
-}

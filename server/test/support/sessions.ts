@@ -1,5 +1,6 @@
 /* eslint-disable @typescript-eslint/no-explicit-any -- test answers are read loosely, like JSON. */
 import { createHash } from 'node:crypto';
+import { crc32 } from 'node:zlib';
 import { makeEphemeralCert } from '../../../certs/src/x509';
 import type { TestAccount } from './accounts';
 import type { ApiClient } from './https-client';
@@ -32,10 +33,5 @@ export async function createSession(
 }
 
 function crc32Hex(data: Buffer): string {
-  let crc = 0xffffffff;
-  for (const byte of data) {
-    crc ^= byte;
-    for (let k = 0; k < 8; k++) crc = crc & 1 ? (crc >>> 1) ^ 0xedb88320 : crc >>> 1;
-  }
-  return ((crc ^ 0xffffffff) >>> 0).toString(16).padStart(8, '0');
+  return crc32(data).toString(16).padStart(8, '0');
 }

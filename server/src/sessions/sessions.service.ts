@@ -3,7 +3,7 @@ import { InjectRepository } from '@nestjs/typeorm';
 import { In, IsNull, LessThan, Repository } from 'typeorm';
 import { RequestError, RequestErrorCode } from '../common/app-error';
 import type { AuthUser } from '../common/authenticated-request';
-import { PlainRows } from '../common/plain-rows';
+import { PlainRows } from '../database/plain-rows';
 import { LookupLimiter } from '../common/lookup-limiter';
 import { AppConfig } from '../config/app-config';
 import { UsersService } from '../users/users.service';

@@ -4,7 +4,6 @@ import { AppError, type ErrorTable } from '../common/app-error';
 export enum AuthErrorCode {
   Unauthenticated = 'unauthenticated',
   InvalidCredentials = 'invalid_credentials',
-  UsernameTaken = 'username_taken',
 }
 
 const AUTH_ERRORS: ErrorTable<AuthErrorCode> = {
@@ -13,7 +12,6 @@ const AUTH_ERRORS: ErrorTable<AuthErrorCode> = {
     message: 'Sign in first: the token is missing, invalid, expired or revoked.',
   },
   [AuthErrorCode.InvalidCredentials]: { status: HttpStatus.UNAUTHORIZED, message: 'Wrong username or password.' },
-  [AuthErrorCode.UsernameTaken]: { status: HttpStatus.CONFLICT, message: 'That username is taken; choose another.' },
 };
 
 export class AuthError extends AppError<AuthErrorCode> {

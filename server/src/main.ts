@@ -13,6 +13,7 @@ import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
 import { json } from 'express';
 import { AppModule } from './app.module';
 import { BODY_LIMIT, SESSION_BODY_LIMIT, SESSION_BODY_ROUTES } from './common/body-limits';
+import { redactUrl } from './common/redact-url';
 import { requestLogger } from './common/request-logger';
 import { AppConfig } from './config/app-config';
 import { AppSecrets } from './config/app-secrets';
@@ -21,6 +22,7 @@ import type { ServerOptions } from './config/server-options';
 import { loadTlsMaterial } from './tls/tls-material';
 
 export type { ServerOptions } from './config/server-options';
+export { ConfigError } from './config/config-error';
 
 export interface RunningServer {
   /** e.g. https://127.0.0.1:40123 (with the real port). */
@@ -108,10 +110,4 @@ function describeStartError(error: unknown, config: AppConfig): string {
   const message = error instanceof Error ? error.message : String(error);
   const where = config.database.type === 'sqlite' ? config.database.path : redactUrl(config.database.url);
   return `${message.split('\n')[0]} (database: ${where})`;
-}
-
-function redactUrl(url: string): string {
-  const parsed = new URL(url);
-  if (parsed.password) parsed.password = '***';
-  return parsed.toString();
 }

@@ -54,7 +54,8 @@ function writeJson(config: BenchConfig, machine: ReturnType<typeof machineInfo>,
   const file = join(RESULTS_DIR, `${startedAt.toISOString().replace(/[:.]/g, '-')}.json`);
   const finishedAt = new Date();
   const { sections, ...settings } = config;
-  const report = { startedAt, finishedAt, seconds: (finishedAt.getTime() - startedAt.getTime()) / 1000, machine, config: { ...settings, mysqlUrl: redactUrl(settings.mysqlUrl) /* the results file is shared */, sections: [...sections] }, rows: results.rows, targets };
+  // The results file is shared: the database URL goes in without its password.
+  const report = { startedAt, finishedAt, seconds: (finishedAt.getTime() - startedAt.getTime()) / 1000, machine, config: { ...settings, mysqlUrl: redactUrl(settings.mysqlUrl), sections: [...sections] }, rows: results.rows, targets };
   writeFileSync(file, `${JSON.stringify(report, null, 2)}\n`);
   return file;
 }

@@ -35,6 +35,13 @@ describe('sft server settings', () => {
     expect(await fs.readdir(dir)).toEqual([]);
   });
 
+  it('refuses an SFT_TLS_CERT file it cannot read with one line naming it and exit 2', async () => {
+    const dir = await dataDir();
+    const missing = path.join(dir, 'missing.pem');
+    const result = expectExit(await runSft(['server', '--data-dir', dir], { env: { SFT_TLS_CERT: missing, SFT_TLS_KEY: missing } }), 2);
+    expect(result.stderr.trim()).toMatch(/^sft: Invalid configuration: cannot read SFT_TLS_CERT file .*missing\.pem \(ENOENT\)\.$/);
+  });
+
   it('uses --db and --port over a bad SFT_DB_URL and SFT_PORT in the environment', async () => {
     const dir = await dataDir();
     const server = spawnSft(

@@ -17,6 +17,7 @@ import type { Deps, GlobalOptions } from './deps';
 import { filesEqual, writeRandomFile } from './demo-files';
 import { hostSession } from './host-session';
 import { join } from './join';
+import { loadServer } from './load-server';
 import { register } from './register';
 
 export interface DemoOptions extends GlobalOptions {
@@ -103,9 +104,4 @@ function userDeps(name: string, dir: string, parent: Deps) {
       return new ApiClient({ serverUrl, ca: ca ? await fs.readFile(ca, 'utf8') : undefined, token: credentials?.token });
     },
   };
-}
-
-/** Loaded on demand: the server pulls in NestJS and TypeORM, which the other commands do not need. */
-function loadServer(): Promise<typeof import('../../../server/src/main')> {
-  return import('../../../server/src/main');
 }

@@ -5,6 +5,7 @@ import { isIP } from 'node:net';
 import { join } from 'node:path';
 import { fingerprintOfPem, makeCa, makeServerCert, type KeyAndCert } from '../../../certs/src/x509';
 import type { AppConfig } from '../config/app-config';
+import { ConfigError } from '../config/config-error';
 
 /** What the HTTPS listener serves, and the local CA clients should trust (when we made one). */
 export interface TlsMaterial {
@@ -79,6 +80,6 @@ function readPem(path: string, envName: string): string {
   try {
     return readFileSync(path, 'utf8');
   } catch (error) {
-    throw new Error(`Invalid configuration: cannot read ${envName} file ${path} (${(error as NodeJS.ErrnoException).code}).`);
+    throw new ConfigError(`cannot read ${envName} file ${path} (${(error as NodeJS.ErrnoException).code}).`);
   }
 }

@@ -5,19 +5,13 @@
 import type { Duplex } from 'node:stream';
 import type { KeyAndCert } from '../../../certs/src/x509';
 import { privateKeyFromPem, publicKeyFromBase64, publicKeyToBase64 } from '../crypto/identity';
-import { dialPeer, listenForPeer } from '../peer';
+import { dialPeer, listenForPeer, type PeerCertificate } from '../peer';
 import { formatBytes } from '../report/format';
 import type { Progress, Reporter } from '../report/reporter';
 import { displayName } from '../transfer/names';
 import { receiveFiles } from '../transfer/receiver';
 import { sendFiles } from '../transfer/sender';
-import type { PhraseConfirmer, TransferContext, TransferEvents } from '../transfer/types';
-import type { TransferOutcome } from './session-flow';
-
-export interface PeerCertificate {
-  certificatePem: string;
-  fingerprint: string;
-}
+import type { PhraseConfirmer, TransferContext, TransferEvents, TransferSummary } from '../transfer/types';
 
 export interface LinkContext {
   sessionId: string;
@@ -59,7 +53,7 @@ export function dialHost(options: { host: string; port: number; own: KeyAndCert;
   return dialPeer(options);
 }
 
-export async function sendOverLink(socket: Duplex, context: LinkContext, paths: string[], reporter: Reporter): Promise<TransferOutcome> {
+export async function sendOverLink(socket: Duplex, context: LinkContext, paths: string[], reporter: Reporter): Promise<TransferSummary> {
   const tracker = progressEvents(reporter, 'sent', context.peer.username);
   const outcome = await sendFiles(socket, toTransferContext(context), paths, tracker.events, { confirmPhrase: context.confirmPhrase });
   tracker.finish();
@@ -71,7 +65,7 @@ export async function receiveOverLink(
   context: LinkContext,
   options: { outDir: string; overwrite: boolean },
   reporter: Reporter,
-): Promise<TransferOutcome> {
+): Promise<TransferSummary> {
   const tracker = progressEvents(reporter, 'received', context.peer.username);
   const outcome = await receiveFiles(socket, toTransferContext(context), { ...options, confirmPhrase: context.confirmPhrase }, tracker.events);
   tracker.finish();

@@ -2,20 +2,15 @@
 import * as os from 'node:os';
 import { isIP } from 'node:net';
 import type { Duplex } from 'node:stream';
-import { formatFingerprint, fingerprintOfPem } from '../../../certs/src/x509';
+import { fingerprintOfPem } from '../../../certs/src/x509';
 import type { ApiClient } from '../api/api-client';
 import { ApiError, ServerUnreachableError } from '../api/api-error';
-import type { FileDigest, ReportBody, SessionView } from '../api/types';
+import type { ReportBody, SessionView } from '../api/types';
 import { ExitCode, ExitError } from '../errors';
 import { formatBytes } from '../report/format';
+import type { TransferSummary } from '../transfer/types';
 import type { Deps } from './deps';
 
-/** What a finished send or receive tells us. */
-export interface TransferOutcome {
-  bytes: number;
-  files: (FileDigest & { savedAs?: string })[];
-  verificationPhrase: string;
-}
 
 /** Races `work` against Ctrl-C: on abort, runs `onAbort` (best effort) and throws exit 6. */
 export async function abortable<T>(signal: AbortSignal | undefined, work: Promise<T>, onAbort: () => Promise<unknown>): Promise<T> {
@@ -164,7 +159,7 @@ export class ReportNotDelivered extends ExitError {
 }
 
 /** Prints the verification phrase and the verified digests, then reports the finished transfer to the server. */
-export async function reportSuccess(deps: Deps, api: ApiClient, sessionId: string, role: ReportBody['role'], outcome: TransferOutcome): Promise<SessionView> {
+export async function reportSuccess(deps: Deps, api: ApiClient, sessionId: string, role: ReportBody['role'], outcome: TransferSummary): Promise<SessionView> {
   deps.reporter.result('verification', { phrase: outcome.verificationPhrase }, `Verification phrase: ${outcome.verificationPhrase}`);
   for (const file of outcome.files) {
     const where = file.savedAs ? ` -> ${file.savedAs}` : '';
@@ -220,10 +215,6 @@ function reportRetrySeconds(env: NodeJS.ProcessEnv): number {
   if (raw === undefined || raw === '') return DEFAULT_REPORT_RETRY_SECONDS;
   if (!/^\d+$/.test(raw)) throw new ExitError(ExitCode.Usage, `SFT_REPORT_RETRY_SECONDS must be a whole number of seconds, not "${raw}".`);
   return Number(raw);
-}
-
-export function describePeerKey(peer: string, fingerprint: string): string {
-  return `${peer}'s identity key ${formatFingerprint(fingerprint)}`;
 }
 
 function stateNote(session: SessionView): string {

@@ -1,7 +1,7 @@
 /**
  * Turns any error into an exit code and one or two lines for stderr (what happened, what to do).
  * Used only by run.ts / main.ts, the one place where the CLI exits. Every mapping from an error
- * (API, peer link, transfer) to an exit code (SPEC §3) lives here; the layers below only throw
+ * (API, peer link, transfer) to an exit code (README "Exit codes") lives here; the layers below only throw
  * typed errors with stable codes.
  */
 import { ApiError, ServerNotTrustedError, ServerUnreachableError } from './api/api-error';

@@ -18,13 +18,13 @@ export class JoinById implements Rendezvous {
     return answer;
   }
 
-  meet({ session }: OpenedSession): Promise<Meeting> {
+  async meet({ session }: OpenedSession): Promise<Meeting> {
     assertOpen(session);
     const hostReceives = session.direction === 'host-receives';
     if (hostReceives && !this.hasFiles) throw usageError(`${session.host} wants to receive: give the FILEs to send.`, `Usage: sft join ${session.id} FILE...`);
     if (!hostReceives && this.hasFiles) throw usageError(`${session.host} is sending; this session takes no FILEs from you.`, `Usage: sft join ${session.id} [--out DIR]`);
     const { host, endpoint } = session;
-    return Promise.resolve({
+    return {
       session,
       role: hostReceives ? 'sender' : 'receiver',
       peer: host,
@@ -35,7 +35,7 @@ export class JoinById implements Rendezvous {
         data: { id: session.id, peer: host, direction: session.direction },
         text: `Joined ${host}'s session; connecting to ${endpoint.host}:${endpoint.port}`,
       },
-    });
+    };
   }
 
   /** Only a usage error (FILEs that do not fit the session's direction) comes before the meeting. */

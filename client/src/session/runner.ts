@@ -23,7 +23,8 @@ import type { Endpoint, SessionView } from '../api/types';
 import { requireIdentity, requireLogin } from '../commands/connection';
 import type { Deps, GlobalOptions } from '../commands/deps';
 import { checkPeerPin } from '../commands/identity-keys';
-import type { PhraseConfirmer } from '../transfer/types';
+import type { PeerCertificate } from '../peer/types';
+import type { PhraseConfirmer, TransferSummary } from '../transfer/types';
 import { abortable, ActiveTransfer } from './cancellation';
 import type { Connector } from './connector';
 import { checkCertificate } from './peer-check';
@@ -92,59 +93,117 @@ export async function runTransferSession(side: TransferSide, opts: GlobalOptions
   const me = credentials.username;
   const identity = await requireIdentity(deps, connection.serverUrl, me);
   const own = await makeEphemeralCert(`sft ${me}`);
-  const { connector, rendezvous } = side;
-  const endpoint = await connector.prepare({ own, serverUrl: connection.serverUrl });
-  const ctx: RendezvousContext = { api, deps, own, endpoint };
-  const active = new ActiveTransfer();
-  let opening: Promise<OpenedSession> | undefined;
-  let session: SessionView | undefined;
-  let meeting: Meeting | undefined;
+  await new SideRun(side, deps, { api, serverUrl: connection.serverUrl, me, privateKeyPem: identity.privateKeyPem, own }).run();
+}
 
-  const run = async () => {
-    opening = rendezvous.open(ctx);
-    const opened = await opening;
-    session = opened.session;
-    meeting = await rendezvous.meet(opened, ctx);
-    const { role, peer } = meeting;
-    session = meeting.session;
-    side.peer.name = peer;
-    const peerCert = checkCertificate(meeting.peerCertificatePem, meeting.peerFingerprint, peer);
-    const peerKey = await meeting.peerSigningKey();
-    await checkPeerPin(deps, connection.serverUrl, me, peer, peerKey);
-    deps.reporter.step('joined', meeting.announce.data, meeting.announce.text);
+/** Who runs this side: the logged-in user, their identity key and this session's certificate. */
+interface Self {
+  api: ApiClient;
+  serverUrl: string;
+  me: string;
+  /** PKCS#8 PEM of our identity key. Secret. */
+  privateKeyPem: string;
+  own: KeyAndCert;
+}
 
+/** The peer as checked: its pinned certificate and its identity key (base64). */
+interface CheckedPeer {
+  certificate: PeerCertificate;
+  signingKey: string;
+}
+
+/** One run of one side: a method per step, and what Ctrl-C or a failure must know about the steps done. */
+class SideRun {
+  private readonly active = new ActiveTransfer();
+  private opening?: Promise<OpenedSession>;
+  private session?: SessionView;
+  private meeting?: Meeting;
+
+  constructor(
+    private readonly side: TransferSide,
+    private readonly deps: Deps,
+    private readonly self: Self,
+  ) {}
+
+  async run(): Promise<void> {
+    const { api, own, serverUrl } = this.self;
+    const endpoint = await this.side.connector.prepare({ own, serverUrl });
+    try {
+      await abortable(this.deps.signal, this.steps({ api, deps: this.deps, own, endpoint }), () => this.cancel());
+    } catch (error) {
+      await this.settleFailure(error);
+      throw error;
+    } finally {
+      this.side.connector.close();
+    }
+  }
+
+  private async steps(ctx: RendezvousContext): Promise<void> {
+    const opened = await this.open(ctx);
+    const meeting = await this.meet(opened, ctx);
+    const peer = await this.check(meeting);
+    const outcome = await this.transfer(opened, meeting, peer);
+    await reportSuccess(this.deps, this.self.api, meeting.session.id, meeting.role, outcome);
+  }
+
+  private async open(ctx: RendezvousContext): Promise<OpenedSession> {
+    this.opening = this.side.rendezvous.open(ctx);
+    const opened = await this.opening;
+    this.session = opened.session;
+    return opened;
+  }
+
+  private async meet(opened: OpenedSession, ctx: RendezvousContext): Promise<Meeting> {
+    const meeting = await this.side.rendezvous.meet(opened, ctx);
+    this.meeting = meeting;
+    this.session = meeting.session;
+    this.side.peer.name = meeting.peer;
+    return meeting;
+  }
+
+  /** The peer's certificate against the server's fingerprint, its identity key against our pin. */
+  private async check(meeting: Meeting): Promise<CheckedPeer> {
+    const certificate = checkCertificate(meeting.peerCertificatePem, meeting.peerFingerprint, meeting.peer);
+    const signingKey = await meeting.peerSigningKey();
+    await checkPeerPin(this.deps, this.self.serverUrl, this.self.me, meeting.peer, signingKey);
+    this.deps.reporter.step('joined', meeting.announce.data, meeting.announce.text);
+    return { certificate, signingKey };
+  }
+
+  /** Connects and sends or receives while watching the session: if it closes first, the transfer stops (exit 6). */
+  private async transfer(opened: OpenedSession, meeting: Meeting, peer: CheckedPeer): Promise<TransferSummary> {
+    const { api, me, privateKeyPem, own } = this.self;
+    const { session, role } = meeting;
     const context = transferContext({
       sessionId: session.id,
       sessionKey: opened.key,
-      me: { username: me, privateKeyPem: identity.privateKeyPem, tlsFingerprint: own.fingerprint },
-      peer: { username: peer, publicKey: peerKey, tlsFingerprint: peerCert.fingerprint },
+      me: { username: me, privateKeyPem, tlsFingerprint: own.fingerprint },
+      peer: { username: meeting.peer, publicKey: peer.signingKey, tlsFingerprint: peer.certificate.fingerprint },
     });
-    const joined = session;
-    const transfer = async () => {
-      const socket = (active.socket = await connector.connect({ api, session: joined, own, peer: peerCert }));
-      return runTransfer(socket, role, context, side.files, deps.reporter, side.confirmPhrase);
-    };
-    const work = (active.work = transfer());
-    const outcome = await whileSessionOpen(api, joined.id, work, () => active.stop());
-    await reportSuccess(deps, api, joined.id, role, outcome);
-  };
+    const work = (async () => {
+      const socket = (this.active.socket = await this.side.connector.connect({ api, session, own, peer: peer.certificate }));
+      return runTransfer(socket, role, context, this.side.files, this.deps.reporter, this.side.confirmPhrase);
+    })();
+    this.active.work = work;
+    return whileSessionOpen(api, session.id, work, () => this.active.stop());
+  }
 
-  const cancel = async () => {
-    connector.close();
-    await active.stop();
-    // Ctrl-C while the server is opening the session: cancel it as soon as it exists.
-    const open = session ?? (await opening?.catch(() => undefined))?.session;
-    if (open) await api.cancel(open.id, `cancelled by the ${side.party} (Ctrl-C)`);
-  };
-  try {
-    await abortable(deps.signal, run(), cancel);
-  } catch (error) {
-    if (session && !isSessionClosed(error) && !(error instanceof ReportNotDelivered)) {
-      if (meeting) await reportFailure(api, session.id, meeting.role, error);
-      else await api.cancel(session.id, rendezvous.abandonReason(error)).catch(() => undefined);
-    }
-    throw error;
-  } finally {
-    connector.close();
+  /** Ctrl-C: drop the link, let the transfer clean up, cancel the session (once the server has opened it). */
+  private async cancel(): Promise<void> {
+    this.side.connector.close();
+    await this.active.stop();
+    const session = this.session ?? (await this.opening?.catch(() => undefined))?.session;
+    if (session) await this.self.api.cancel(session.id, `cancelled by the ${this.side.party} (Ctrl-C)`);
+  }
+
+  /**
+   * A failure: before the peer is in, the session is abandoned (cancelled); after, the transfer is
+   * reported failed. Nothing to tell when the session is already closed or only the report was lost.
+   */
+  private async settleFailure(error: unknown): Promise<void> {
+    const { session, meeting } = this;
+    if (!session || isSessionClosed(error) || error instanceof ReportNotDelivered) return;
+    if (meeting) await reportFailure(this.self.api, session.id, meeting.role, error);
+    else await this.self.api.cancel(session.id, this.side.rendezvous.abandonReason(error)).catch(() => undefined);
   }
 }

@@ -1,7 +1,7 @@
 /**
  * One side of a transfer, from login to the report: the one flow behind `sft host-session` and
- * `sft join` (compare magic-wormhole's Sender/Receiver in cmd_send.py / cmd_receive.py). A command
- * describes its side as a TransferSide and calls runTransferSession once. The steps:
+ * `sft join`, one object per run with a method per step. A command describes its side as a
+ * TransferSide and calls runTransferSession once. The steps:
  *
  *   prepare   the Connector gets ready before the session exists (the host binds its port)
  *   open      the Rendezvous opens (host) or joins (joiner) the session on the server

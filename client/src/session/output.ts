@@ -1,12 +1,12 @@
 /** What one side of a transfer prints: progress while it runs, then the verified outcome. */
+import type { Role } from '../crypto/handshake';
 import { formatBytes } from '../report/format';
 import type { Progress, Reporter } from '../report/reporter';
 import { displayName } from '../transfer/names';
 import type { TransferEvents, TransferSummary } from '../transfer/types';
-import type { TransferRole } from './roles';
 
 /** Transfer events → one progress bar over the whole transfer plus a line per finished file. */
-export function progressEvents(reporter: Reporter, role: TransferRole, peer: string): { events: TransferEvents; finish(): void } {
+export function progressEvents(reporter: Reporter, role: Role, peer: string): { events: TransferEvents; finish(): void } {
   const verb = role === 'sender' ? 'sent' : 'received';
   let progress: Progress | undefined;
   const events: TransferEvents = {
@@ -31,7 +31,7 @@ export function progressEvents(reporter: Reporter, role: TransferRole, peer: str
 }
 
 /** The verification phrase and every verified file with its digests. */
-export function printOutcome(reporter: Reporter, role: TransferRole, outcome: TransferSummary): void {
+export function printOutcome(reporter: Reporter, role: Role, outcome: TransferSummary): void {
   reporter.result('verification', { phrase: outcome.verificationPhrase }, `Verification phrase: ${outcome.verificationPhrase}`);
   for (const file of outcome.files) {
     const where = file.savedAs ? ` -> ${file.savedAs}` : '';

@@ -6,18 +6,18 @@ import type { ApiClient } from '../api/api-client';
 import { ApiError, ServerUnreachableError } from '../api/api-error';
 import type { ReportBody, SessionView } from '../api/types';
 import type { Deps } from '../commands/deps';
+import type { Role } from '../crypto/handshake';
 import { ExitCode, ExitError } from '../errors';
 import { formatBytes } from '../report/format';
 import type { TransferSummary } from '../transfer/types';
 import { printOutcome } from './output';
-import type { TransferRole } from './roles';
 
 /** How long a finished transfer keeps trying to deliver its report while the server is unreachable (env SFT_REPORT_RETRY_SECONDS). */
 export const DEFAULT_REPORT_RETRY_SECONDS = 300;
 const REPORT_RETRY_MAX_DELAY_MS = 10_000;
 
 /** Reports a failed transfer (verified:false) on the server; never throws. */
-export async function reportFailure(api: ApiClient, sessionId: string, role: TransferRole, error: unknown): Promise<void> {
+export async function reportFailure(api: ApiClient, sessionId: string, role: Role, error: unknown): Promise<void> {
   const reason = (error instanceof Error ? error.message : String(error)).slice(0, 500);
   await api.report(sessionId, { role, bytes: 0, files: [], verified: false, reason }).catch(() => undefined);
 }
@@ -27,7 +27,7 @@ export async function reportFailure(api: ApiClient, sessionId: string, role: Tra
  * nothing may then report it as failed.
  */
 export class ReportNotDelivered extends ExitError {
-  constructor(role: TransferRole, cause: unknown) {
+  constructor(role: Role, cause: unknown) {
     const why = cause instanceof Error ? cause.message : String(cause);
     super(
       ExitCode.Unreachable,
@@ -38,7 +38,7 @@ export class ReportNotDelivered extends ExitError {
 }
 
 /** Prints the verification phrase and the verified digests, then reports the finished transfer to the server. */
-export async function reportSuccess(deps: Deps, api: ApiClient, sessionId: string, role: TransferRole, outcome: TransferSummary): Promise<SessionView> {
+export async function reportSuccess(deps: Deps, api: ApiClient, sessionId: string, role: Role, outcome: TransferSummary): Promise<SessionView> {
   printOutcome(deps.reporter, role, outcome);
   const files = outcome.files.map(({ name, size, crc32, sha256 }) => ({ name, size, crc32, sha256 }));
   const session = await deliverReport(deps, api, sessionId, { role, bytes: outcome.bytes, files, verified: true });

@@ -23,18 +23,20 @@ import type { Endpoint, SessionView } from '../api/types';
 import { requireIdentity, requireLogin } from '../commands/connection';
 import type { Deps, GlobalOptions } from '../commands/deps';
 import { checkPeerPin } from '../commands/identity-keys';
+import type { Role } from '../crypto/handshake';
 import type { PeerCertificate } from '../peer/types';
 import type { PhraseConfirmer, TransferSummary } from '../transfer/types';
 import { abortable, ActiveTransfer } from './cancellation';
 import type { Connector } from './connector';
 import { checkCertificate } from './peer-check';
 import { ReportNotDelivered, reportFailure, reportSuccess } from './report';
-import type { Party, TransferRole } from './roles';
 import { isSessionClosed, whileSessionOpen } from './session-watch';
 import { runTransfer, transferContext, type SideFiles } from './transfer-step';
 
-export type { Party, TransferRole } from './roles';
 export type { SideFiles } from './transfer-step';
+
+/** The host opened the session; the joiner joined it. */
+export type Party = 'host' | 'joiner';
 
 /** One side of a transfer, as a command describes it. */
 export interface TransferSide {
@@ -60,7 +62,8 @@ export interface OpenedSession {
 /** The peer is in: who they are, what the server holds for them, and which way the files go. */
 export interface Meeting {
   session: SessionView;
-  role: TransferRole;
+  /** Which way the files move for us: what we do over the link and report to the server. */
+  role: Role;
   peer: string;
   /** The peer's TLS certificate and fingerprint as the server recorded them (checked next). */
   peerCertificatePem: string | null;

@@ -1,13 +1,13 @@
 /** The transfer over an established link: our keys into the transfer context, then send or receive. */
 import { createPublicKey } from 'node:crypto';
 import type { Duplex } from 'node:stream';
+import type { Role } from '../crypto/handshake';
 import { privateKeyFromPem, publicKeyFromBase64 } from '../crypto/identity';
 import type { Reporter } from '../report/reporter';
 import { receiveFiles } from '../transfer/receiver';
 import { sendFiles } from '../transfer/sender';
 import type { PhraseConfirmer, TransferContext, TransferSummary } from '../transfer/types';
 import { progressEvents } from './output';
-import type { TransferRole } from './roles';
 
 export interface ContextParts {
   sessionId: string;
@@ -48,7 +48,7 @@ export interface SideFiles {
 /** Sends or receives over `socket` as `role`, with progress on the reporter. */
 export async function runTransfer(
   socket: Duplex,
-  role: TransferRole,
+  role: Role,
   ctx: TransferContext,
   files: SideFiles,
   reporter: Reporter,

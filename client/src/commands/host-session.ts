@@ -3,11 +3,10 @@
  * Opens a session, prints its id, waits for the joiner, checks their keys, then sends or receives
  * directly over pinned TLS and reports the outcome to the server (client/src/session/runner.ts).
  */
-import * as path from 'node:path';
 import type { HostPort } from '../cli';
 import { usageError } from '../errors';
 import { DirectListen } from '../session/direct-link';
-import { runTransferSession } from '../session/runner';
+import { runTransferSession, sideFiles } from '../session/runner';
 import { collectFiles } from '../transfer/manifest';
 import type { Deps, GlobalOptions } from './deps';
 import { OpenAndWait } from './host-rendezvous';
@@ -24,7 +23,8 @@ export interface HostSessionOptions extends GlobalOptions, VerifyOptions {
 }
 
 export async function hostSession(opts: HostSessionOptions, deps: Deps): Promise<void> {
-  const paths = (opts.files ?? []).map((file) => path.resolve(deps.cwd, file));
+  const files = sideFiles(deps.cwd, opts);
+  const { paths } = files;
   if (opts.receive && paths.length > 0) throw usageError('Give FILEs to send, or --receive, not both.');
   if (!opts.receive && paths.length === 0) throw usageError('Nothing to do: give FILEs to send, or --receive to receive.', 'Example: sft host-session report.pdf --to bob');
   if (!opts.receive && (opts.out || opts.overwrite)) throw usageError('--out and --overwrite only apply with --receive.');
@@ -37,7 +37,7 @@ export async function hostSession(opts: HostSessionOptions, deps: Deps): Promise
       party: 'host',
       rendezvous: new OpenAndWait({ invitee: opts.to, receive: Boolean(opts.receive), offered }),
       connector: new DirectListen(opts.listen, opts.advertise),
-      files: { paths, outDir: path.resolve(deps.cwd, opts.out ?? '.'), overwrite: Boolean(opts.overwrite) },
+      files,
       confirmPhrase,
       peer,
     },

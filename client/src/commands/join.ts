@@ -4,10 +4,9 @@
  * (host sends) or sends FILEs (host receives) and reports the outcome to the server
  * (client/src/session/runner.ts).
  */
-import * as path from 'node:path';
 import { usageError } from '../errors';
 import { DirectDial } from '../session/direct-link';
-import { runTransferSession } from '../session/runner';
+import { runTransferSession, sideFiles } from '../session/runner';
 import { collectFiles } from '../transfer/manifest';
 import type { Deps, GlobalOptions } from './deps';
 import { JoinById } from './join-rendezvous';
@@ -23,7 +22,8 @@ export interface JoinOptions extends GlobalOptions, VerifyOptions {
 export async function join(opts: JoinOptions, deps: Deps): Promise<void> {
   const id = opts.id?.trim();
   if (!id) throw usageError('A session id is needed.', 'Usage: sft join ID [FILE...]');
-  const paths = (opts.files ?? []).map((file) => path.resolve(deps.cwd, file));
+  const files = sideFiles(deps.cwd, opts);
+  const { paths } = files;
   const peer = { name: 'the host' };
   const confirmPhrase = phraseConfirmer(opts, deps, () => peer.name);
   if (paths.length > 0) await collectFiles(paths, (note) => deps.reporter.warn(note)); // fail early on unreadable FILEs
@@ -33,7 +33,7 @@ export async function join(opts: JoinOptions, deps: Deps): Promise<void> {
       party: 'joiner',
       rendezvous: new JoinById(id, paths.length > 0),
       connector: new DirectDial(),
-      files: { paths, outDir: path.resolve(deps.cwd, opts.out ?? '.'), overwrite: Boolean(opts.overwrite) },
+      files,
       confirmPhrase,
       peer,
     },

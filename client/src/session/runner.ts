@@ -33,7 +33,7 @@ import { ReportNotDelivered, reportFailure, reportSuccess } from './report';
 import { isSessionClosed, whileSessionOpen } from './session-watch';
 import { runTransfer, transferContext, type SideFiles } from './transfer-step';
 
-export type { SideFiles } from './transfer-step';
+export { sideFiles, type SideFiles } from './transfer-step';
 
 /** The host opened the session; the joiner joined it. */
 export type Party = 'host' | 'joiner';

@@ -1,5 +1,6 @@
 /** The transfer over an established link: our keys into the transfer context, then send or receive. */
 import { createPublicKey } from 'node:crypto';
+import * as path from 'node:path';
 import type { Duplex } from 'node:stream';
 import type { Role } from '../crypto/handshake';
 import { privateKeyFromPem, publicKeyFromBase64 } from '../crypto/identity';
@@ -43,6 +44,15 @@ export interface SideFiles {
   paths: string[];
   outDir: string;
   overwrite: boolean;
+}
+
+/** FILE... and --out / --overwrite as given on the command line, resolved against `cwd`. */
+export function sideFiles(cwd: string, opts: { files?: string[]; out?: string; overwrite?: boolean }): SideFiles {
+  return {
+    paths: (opts.files ?? []).map((file) => path.resolve(cwd, file)),
+    outDir: path.resolve(cwd, opts.out ?? '.'),
+    overwrite: Boolean(opts.overwrite),
+  };
 }
 
 /** Sends or receives over `socket` as `role`, with progress on the reporter. */

@@ -30,10 +30,10 @@ RUN apt-get update \
 WORKDIR /app
 COPY package.json package-lock.json ./
 # --ignore-scripts skips our own `prepare` (it needs typescript, a dev dependency); the native
-# modules' install scripts are then run explicitly by `npm rebuild`.
+# modules' install scripts are then run explicitly by `npm rebuild`. (No `npm cache clean`: only
+# node_modules leaves this stage.)
 RUN npm ci --omit=dev --ignore-scripts --no-audit --no-fund \
- && npm rebuild bcrypt better-sqlite3 \
- && npm cache clean --force
+ && npm rebuild bcrypt better-sqlite3
 
 # ---------------------------------------------------------------------------------------------
 FROM ${NODE_IMAGE} AS runtime

@@ -66,11 +66,13 @@ done
 
 step 'CA certificate out of the container, matched with the server log'
 compose cp server:/data/tls/ca.pem "$work/ca.pem"
-logged=$(compose logs --no-color server | sed -n 's/.*CA fingerprint (SHA-256): \([0-9A-F:]*\).*/\1/p' | tail -1)
+# Output captured before grep: with pipefail, `grep -q` closing the pipe early would fail the writer.
+server_log=$(compose logs --no-color server)
+logged=$(sed -n 's/.*CA fingerprint (SHA-256): \([0-9A-F:]*\).*/\1/p' <<<"$server_log" | tail -1)
 copied=$(node -e 'console.log(new (require("crypto").X509Certificate)(require("fs").readFileSync(process.argv[1])).fingerprint256)' "$work/ca.pem")
 [ -n "$logged" ] || fail 'no "CA fingerprint (SHA-256):" line in docker compose logs server'
 [ "$logged" = "$copied" ] || fail "the copied CA ($copied) is not the one the server printed ($logged)"
-compose logs --no-color server | grep -q 'CA certificate: /data/tls/ca.pem' || fail 'no "CA certificate: /data/tls/ca.pem" line in the server log'
+grep -q 'CA certificate: /data/tls/ca.pem' <<<"$server_log" || fail 'no "CA certificate: /data/tls/ca.pem" line in the server log'
 
 step 'GET /health over TLS, trusting only that CA'
 node -e '
@@ -128,7 +130,8 @@ sft bob join "$id" --out "$work/bob/files"
 wait "$host_pid" || fail "host-session exited $?: $(cat "$work/alice/host.err")"
 host_pid=
 cmp "$work/alice/files/payload.bin" "$work/bob/files/payload.bin" || fail 'the received file differs from the sent one'
-sft bob sessions --json | grep -F "$id" | grep -q '"completed"' || fail "the server does not list session $id as completed"
+sessions=$(sft bob sessions --json)
+[[ "$(grep -F "$id" <<<"$sessions")" == *'"completed"'* ]] || fail "the server does not list session $id as completed"
 
 step 'health tells the truth: with MySQL stopped, the image health check and /health fail'
 server_container=$(compose ps -q server)

@@ -1,5 +1,6 @@
 import { homedir } from 'node:os';
 import { isAbsolute, join, resolve } from 'node:path';
+import { withPasswordFromFile } from './database-password';
 import type { ServerOptions } from './server-options';
 import { ConfigError } from './config-error';
 
@@ -51,7 +52,10 @@ export class AppConfig {
       port: read.integer('port', options.port, 'SFT_PORT', 8443, 0, 65535),
       host: read.text('host', options.host, 'SFT_HOST', '127.0.0.1'),
       dataDir,
-      database: parseDatabaseUrl(options.dbUrl ?? env.SFT_DB_URL ?? `sqlite:${join(dataDir, 'sft.sqlite')}`),
+      database: withPasswordFromFile(
+        parseDatabaseUrl(options.dbUrl ?? env.SFT_DB_URL ?? `sqlite:${join(dataDir, 'sft.sqlite')}`),
+        env.SFT_DB_PASSWORD_FILE,
+      ),
       tlsCertFile,
       tlsKeyFile,
       sessionTtlSeconds: read.integer('sessionTtlSeconds', options.sessionTtlSeconds, 'SFT_SESSION_TTL', 600, 1, 7 * 86400),

@@ -3,12 +3,12 @@
  * the announced size) into a temp file and a FILE_END whose digests must match, then the signed
  * TRAILER. Files are moved into place only after all of that passed; then we answer RESULT ok.
  */
-import type { FileHandle } from 'node:fs/promises';
 import type { Duplex } from 'node:stream';
 import { FrameType } from '../protocol';
 import { Channel, parseJson } from './channel';
 import { ChunkOpener } from './chunk-cipher';
 import { FileHasher } from './digests';
+import { FileWriter } from './file-writer';
 import { TransferError } from './errors';
 import { runConfirmation, runHandshake } from './handshake-step';
 import { parseManifest, type ManifestEntry } from './manifest';
@@ -76,14 +76,14 @@ async function receiveOneFile(
   events: TransferEvents,
 ): Promise<FileSummary> {
   const hasher = new FileHasher();
-  const handle = await output.createTemp(entry.name);
+  const writer = new FileWriter(await output.createTemp(entry.name));
   let fileEnd: Buffer;
   for (;;) {
     const frame = await channel.next();
     if (frame.type === FrameType.Chunk) {
       const plain = opener.open(frame.payload);
       hasher.update(plain);
-      await writeAll(handle, plain);
+      await writer.write(plain);
       progress.done += plain.length;
       events.onProgress?.(progress.done, progress.total, entry.name);
     } else if (frame.type === FrameType.FileEnd) {
@@ -94,6 +94,7 @@ async function receiveOneFile(
     }
   }
   opener.finish();
+  await writer.flush();
   await output.finishTemp();
   const claimed = parseJson<{ index?: unknown; crc32?: unknown; sha256?: unknown }>(fileEnd, 'FILE_END');
   const digests = hasher.digest();
@@ -102,12 +103,4 @@ async function receiveOneFile(
     throw new TransferError('integrity', `${entry.name}: CRC32 or SHA-256 does not match what the sender computed; nothing was kept.`);
   }
   return { name: entry.name, size: entry.size, ...digests, savedAs: output.targetOf(entry.name) };
-}
-
-async function writeAll(handle: FileHandle, data: Buffer): Promise<void> {
-  let offset = 0;
-  while (offset < data.length) {
-    const { bytesWritten } = await handle.write(data, offset, data.length - offset);
-    offset += bytesWritten;
-  }
 }

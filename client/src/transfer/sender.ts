@@ -63,6 +63,12 @@ export async function sendFiles(
   }
 }
 
+/**
+ * Sends one file's chunks as a pipeline: while chunk i is hashed, sealed and handed to the socket, the
+ * read of chunk i+1 is already running (two buffers take turns), and `send` only waits when the
+ * socket holds SEND_BUFFER bytes. The final read asks for one byte more than the file should have,
+ * so a file that grew is noticed without an extra read.
+ */
 async function sendOneFile(
   channel: Channel,
   sealer: ChunkSealer,
@@ -78,21 +84,33 @@ async function sendOneFile(
   } catch (err) {
     throw new TransferError('io', `Cannot open ${file.path}: ${(err as NodeJS.ErrnoException).code ?? 'error'}.`, false, { cause: err });
   }
+  const buffers = [Buffer.allocUnsafe(Math.min(CHUNK_SIZE, file.size) + 1), Buffer.allocUnsafe(Math.min(CHUNK_SIZE, Math.max(0, file.size - CHUNK_SIZE)) + 1)];
+  let pending: Promise<Buffer> | null = null;
   try {
     let position = 0;
-    while (!sealer.done) {
+    let turn = 0;
+    const readNext = (): Promise<Buffer> => {
       const want = Math.min(CHUNK_SIZE, file.size - position);
-      const plain = await readExactly(handle, want, position, file.path);
+      const read = readChunk(handle, buffers[turn], want, position, position + want === file.size, file.path);
       position += want;
+      turn ^= 1;
+      return read;
+    };
+    let next = readNext();
+    pending = next;
+    while (!sealer.done) {
+      const plain = await next;
+      pending = null;
+      if (position < file.size) pending = next = readNext();
       hasher.update(plain);
       channel.throwIfPeerReported();
-      await channel.send(FrameType.Chunk, sealer.seal(plain));
-      progress.done += want;
+      await channel.send(FrameType.Chunk, sealer.sealParts(plain));
+      progress.done += plain.length;
       events.onProgress?.(progress.done, progress.total, file.name);
     }
-    const extra = await handle.read(Buffer.alloc(1), 0, 1, position);
-    if (extra.bytesRead !== 0) throw changed(file.path);
   } finally {
+    // A read still running (only after a failure) must finish before its handle closes.
+    await pending?.catch(() => undefined);
     await handle.close();
   }
   const digests = hasher.digest();
@@ -100,16 +118,22 @@ async function sendOneFile(
   return { name: file.name, size: file.size, ...digests };
 }
 
-/** Reads exactly `length` bytes at `position`; a shorter file means it changed while we were sending. */
-async function readExactly(handle: FileHandle, length: number, position: number, path: string): Promise<Buffer> {
-  const buffer = Buffer.allocUnsafe(length);
+/**
+ * Reads `length` bytes at `position` into `buffer` (which has room for one more); returns them.
+ * A shorter file, or with `last` a longer one, means it changed while we were sending.
+ */
+async function readChunk(handle: FileHandle, buffer: Buffer, length: number, position: number, last: boolean, path: string): Promise<Buffer> {
+  const want = last ? length + 1 : length;
   let filled = 0;
-  while (filled < length) {
-    const { bytesRead } = await handle.read(buffer, filled, length - filled, position + filled);
-    if (bytesRead === 0) throw changed(path);
+  for (;;) {
+    const { bytesRead } = await handle.read(buffer, filled, want - filled, position + filled);
     filled += bytesRead;
+    if (filled > length) throw changed(path);
+    // A regular file reads short only at its end: with `last`, a short read at `length` proves the file did not grow.
+    if (filled === length && (!last || bytesRead < want - (filled - bytesRead))) break;
+    if (bytesRead === 0) throw changed(path);
   }
-  return buffer;
+  return buffer.subarray(0, length);
 }
 
 function changed(path: string): TransferError {

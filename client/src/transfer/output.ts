@@ -2,6 +2,9 @@
  * Where received files go. Each file is written to a fresh temp file next to its target (created
  * exclusively, never through a symlink), fsynced, and moved into place only by commit(), after every
  * check passed. discard() removes every temp file and every directory we created.
+ * A finished temp file's fsync runs in the background (at most SYNC_PARALLEL at a time) while the next
+ * file arrives; commit() waits for all of them before the first file moves, so nothing unsynced is
+ * ever put in place, and many small files do not pay one disk flush each in sequence.
  */
 import { randomBytes } from 'node:crypto';
 import { constants } from 'node:fs';
@@ -13,6 +16,10 @@ import type { ManifestEntry } from './manifest';
 const TEMP_FLAGS = constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL | (constants.O_NOFOLLOW ?? 0);
 /** Mode of finished files (the temp file is 0600 while it holds unverified data). */
 const FINAL_MODE = 0o644;
+/** Finished temp files being fsynced and closed at the same time (open descriptors stay bounded). */
+const SYNC_PARALLEL = 32;
+/** Files moved into place at the same time by commit(). */
+const COMMIT_PARALLEL = 16;
 
 interface PendingFile {
   temp: string;
@@ -25,6 +32,11 @@ export class OutputDir {
   private readonly pending: PendingFile[] = [];
   private readonly committed: string[] = [];
   private openHandle: FileHandle | null = null;
+  /** Background fsync + close of finished temp files; the first failure is kept for commit(). */
+  private readonly syncing = new Set<Promise<void>>();
+  private syncFailure: { error: unknown } | null = null;
+  /** Parent directories this transfer already made (createTemp re-checks them, but does not re-make them). */
+  private readonly madeDirs = new Set<string>();
 
   constructor(
     outDir: string,
@@ -65,7 +77,8 @@ export class OutputDir {
     let dir = this.root;
     for (const segment of segments.slice(0, -1)) {
       dir = join(dir, segment);
-      await this.makeDir(dir);
+      if (this.madeDirs.has(dir)) await this.checkParent(dir);
+      else await this.makeDir(dir);
     }
     const temp = join(dir, `.sft-${randomBytes(12).toString('hex')}.part`);
     try {
@@ -77,24 +90,38 @@ export class OutputDir {
     return this.openHandle;
   }
 
-  /** Flushes and closes the current temp file. */
+  /** Flushes (fsync) and closes the current temp file, in the background; commit() waits for it. */
   async finishTemp(): Promise<void> {
     const handle = this.openHandle;
     if (!handle) return;
     this.openHandle = null;
-    await handle.sync();
-    await handle.close();
+    while (this.syncing.size >= SYNC_PARALLEL) await Promise.race(this.syncing);
+    this.throwIfSyncFailed();
+    const done: Promise<void> = handle
+      .sync()
+      .finally(() => handle.close())
+      .then(
+        () => undefined,
+        (error: unknown) => {
+          this.syncFailure ??= { error };
+        },
+      )
+      .finally(() => this.syncing.delete(done));
+    this.syncing.add(done);
   }
 
   /** Moves every temp file into place. Without overwrite, a target that appeared meanwhile stops (and undoes) it all. */
   async commit(): Promise<void> {
     try {
-      for (const file of this.pending) {
+      // Every temp file is on disk before the first one takes its final name.
+      await Promise.all(this.syncing);
+      this.throwIfSyncFailed();
+      await inParallel(this.pending, COMMIT_PARALLEL, async (file) => {
         await chmod(file.temp, FINAL_MODE);
         if (this.overwrite) await rename(file.temp, file.target);
         else await placeWithoutClobber(file.temp, file.target);
         this.committed.push(file.target);
-      }
+      });
       this.pending.length = 0;
     } catch (err) {
       if (!this.overwrite) for (const target of this.committed) await unlink(target).catch(() => undefined);
@@ -107,9 +134,17 @@ export class OutputDir {
   async discard(): Promise<void> {
     await this.openHandle?.close().catch(() => undefined);
     this.openHandle = null;
+    await Promise.all(this.syncing);
     for (const file of this.pending) await unlink(file.temp).catch(() => undefined);
     this.pending.length = 0;
     for (const dir of [...this.createdDirs].reverse()) await rmdir(dir).catch(() => undefined);
+  }
+
+  private throwIfSyncFailed(): void {
+    const failure = this.syncFailure;
+    if (!failure) return;
+    const code = (failure.error as NodeJS.ErrnoException).code ?? 'error';
+    throw new TransferError('io', `Cannot write a received file to disk: ${code}.`, false, { cause: failure.error });
   }
 
   /** A parent directory must be absent (we create it) or a real directory, never a symlink or a file. */
@@ -130,7 +165,26 @@ export class OutputDir {
       }
       await this.checkParent(dir);
     }
+    this.madeDirs.add(dir);
   }
+}
+
+/** Runs `work` over `items`, at most `limit` at a time; rejects with the first failure after all started ones settled. */
+async function inParallel<T>(items: readonly T[], limit: number, work: (item: T) => Promise<void>): Promise<void> {
+  let next = 0;
+  let failure: { error: unknown } | null = null;
+  const lane = async (): Promise<void> => {
+    while (next < items.length && !failure) {
+      const item = items[next++];
+      try {
+        await work(item);
+      } catch (error) {
+        failure ??= { error };
+      }
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, lane));
+  if (failure) throw (failure as { error: unknown }).error;
 }
 
 /** link() fails if the target exists, so it never overwrites; fall back to check-then-rename where links are unsupported. */

@@ -76,8 +76,36 @@ async function receiveOneFile(
   events: TransferEvents,
 ): Promise<FileSummary> {
   const hasher = new FileHasher();
-  const writer = new FileWriter(await output.createTemp(entry.name));
+  const writer = new FileWriter(output.createTemp(entry.name), entry.size);
   let fileEnd: Buffer;
+  try {
+    fileEnd = await receiveChunks(channel, opener, hasher, writer, entry, progress, events);
+    opener.finish();
+    await writer.flush();
+  } catch (err) {
+    await writer.settle(); // no write may still use the descriptor when the failure path closes it
+    throw err;
+  }
+  await output.finishTemp();
+  const claimed = parseJson<{ index?: unknown; crc32?: unknown; sha256?: unknown }>(fileEnd, 'FILE_END');
+  const digests = hasher.digest();
+  if (claimed.index !== index) throw new TransferError('protocol', `FILE_END for file ${String(claimed.index)} arrived during file ${index}.`);
+  if (claimed.crc32 !== digests.crc32 || claimed.sha256 !== digests.sha256) {
+    throw new TransferError('integrity', `${entry.name}: CRC32 or SHA-256 does not match what the sender computed; nothing was kept.`);
+  }
+  return { name: entry.name, size: entry.size, ...digests, savedAs: output.targetOf(entry.name) };
+}
+
+/** The file's CHUNKs, opened, hashed and handed to the writer, up to its FILE_END (whose payload is returned). */
+async function receiveChunks(
+  channel: Channel,
+  opener: ChunkOpener,
+  hasher: FileHasher,
+  writer: FileWriter,
+  entry: ManifestEntry,
+  progress: { done: number; total: number },
+  events: TransferEvents,
+): Promise<Buffer> {
   for (;;) {
     const frame = await channel.next();
     if (frame.type === FrameType.Chunk) {
@@ -87,20 +115,9 @@ async function receiveOneFile(
       progress.done += plain.length;
       events.onProgress?.(progress.done, progress.total, entry.name);
     } else if (frame.type === FrameType.FileEnd) {
-      fileEnd = frame.payload;
-      break;
+      return frame.payload;
     } else {
       throw new TransferError('protocol', `Unexpected ${FrameType[frame.type]} frame while receiving a file.`);
     }
   }
-  opener.finish();
-  await writer.flush();
-  await output.finishTemp();
-  const claimed = parseJson<{ index?: unknown; crc32?: unknown; sha256?: unknown }>(fileEnd, 'FILE_END');
-  const digests = hasher.digest();
-  if (claimed.index !== index) throw new TransferError('protocol', `FILE_END for file ${String(claimed.index)} arrived during file ${index}.`);
-  if (claimed.crc32 !== digests.crc32 || claimed.sha256 !== digests.sha256) {
-    throw new TransferError('integrity', `${entry.name}: CRC32 or SHA-256 does not match what the sender computed; nothing was kept.`);
-  }
-  return { name: entry.name, size: entry.size, ...digests, savedAs: output.targetOf(entry.name) };
 }

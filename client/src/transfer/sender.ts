@@ -2,6 +2,7 @@
  * The sending side: handshake, MANIFEST, then per file the sealed CHUNKs and a FILE_END with its
  * digests, then a TRAILER signed by our identity key. Resolves only when the receiver answers RESULT ok.
  */
+import { closeSync, openSync, readSync } from 'node:fs';
 import { open, type FileHandle } from 'node:fs/promises';
 import type { Duplex } from 'node:stream';
 import { FrameType } from '../protocol';
@@ -63,12 +64,7 @@ export async function sendFiles(
   }
 }
 
-/**
- * Sends one file's chunks as a pipeline: while chunk i is hashed, sealed and handed to the socket, the
- * read of chunk i+1 is already running (two buffers take turns), and `send` only waits when the
- * socket holds SEND_BUFFER bytes. The final read asks for one byte more than the file should have,
- * so a file that grew is noticed without an extra read.
- */
+/** Sends one file's CHUNKs and its FILE_END with the digests of what was read. */
 async function sendOneFile(
   channel: Channel,
   sealer: ChunkSealer,
@@ -78,13 +74,62 @@ async function sendOneFile(
   events: TransferEvents,
 ): Promise<FileSummary> {
   const hasher = new FileHasher();
+  const sendChunk = async (plain: Buffer): Promise<void> => {
+    hasher.update(plain);
+    channel.throwIfPeerReported();
+    await channel.send(FrameType.Chunk, sealer.sealParts(plain));
+    progress.done += plain.length;
+    events.onProgress?.(progress.done, progress.total, file.name);
+  };
+  if (file.size <= CHUNK_SIZE) await sendChunk(readSmallFile(file));
+  else await streamChunks(file, sealer, sendChunk);
+  const digests = hasher.digest();
+  await channel.sendJson(FrameType.FileEnd, { index, ...digests });
+  return { name: file.name, size: file.size, ...digests };
+}
+
+/**
+ * A file of one chunk, read synchronously: a few microseconds, where each asynchronous call would
+ * cost a thread-pool round trip (what made many small files slow). One byte more is asked for, so a
+ * file that grew is noticed.
+ */
+function readSmallFile(file: LocalFile): Buffer {
+  let fd: number;
+  try {
+    fd = openSync(file.path, 'r');
+  } catch (err) {
+    throw cannotOpen(file.path, err);
+  }
+  try {
+    const buffer = Buffer.allocUnsafe(file.size + 1);
+    let filled = 0;
+    for (;;) {
+      const bytesRead = readSync(fd, buffer, filled, buffer.length - filled, filled);
+      if (bytesRead === 0) break;
+      filled += bytesRead;
+      if (filled > file.size) throw changed(file.path);
+    }
+    if (filled !== file.size) throw changed(file.path);
+    return buffer.subarray(0, file.size);
+  } finally {
+    closeSync(fd);
+  }
+}
+
+/**
+ * Reads a file of several chunks as a pipeline: while chunk i is hashed, sealed and handed to the
+ * socket (`sendChunk`), the read of chunk i+1 is already running (two buffers take turns), and the
+ * channel only waits when the socket holds SEND_BUFFER bytes. The final read asks for one byte more
+ * than the file should have, so a file that grew is noticed without an extra read.
+ */
+async function streamChunks(file: LocalFile, sealer: ChunkSealer, sendChunk: (plain: Buffer) => Promise<void>): Promise<void> {
   let handle: FileHandle;
   try {
     handle = await open(file.path, 'r');
   } catch (err) {
-    throw new TransferError('io', `Cannot open ${file.path}: ${(err as NodeJS.ErrnoException).code ?? 'error'}.`, false, { cause: err });
+    throw cannotOpen(file.path, err);
   }
-  const buffers = [Buffer.allocUnsafe(Math.min(CHUNK_SIZE, file.size) + 1), Buffer.allocUnsafe(Math.min(CHUNK_SIZE, Math.max(0, file.size - CHUNK_SIZE)) + 1)];
+  const buffers = [Buffer.allocUnsafe(CHUNK_SIZE + 1), Buffer.allocUnsafe(Math.min(CHUNK_SIZE, file.size - CHUNK_SIZE) + 1)];
   let pending: Promise<Buffer> | null = null;
   try {
     let position = 0;
@@ -102,20 +147,17 @@ async function sendOneFile(
       const plain = await next;
       pending = null;
       if (position < file.size) pending = next = readNext();
-      hasher.update(plain);
-      channel.throwIfPeerReported();
-      await channel.send(FrameType.Chunk, sealer.sealParts(plain));
-      progress.done += plain.length;
-      events.onProgress?.(progress.done, progress.total, file.name);
+      await sendChunk(plain);
     }
   } finally {
     // A read still running (only after a failure) must finish before its handle closes.
     await pending?.catch(() => undefined);
     await handle.close();
   }
-  const digests = hasher.digest();
-  await channel.sendJson(FrameType.FileEnd, { index, ...digests });
-  return { name: file.name, size: file.size, ...digests };
+}
+
+function cannotOpen(path: string, err: unknown): TransferError {
+  return new TransferError('io', `Cannot open ${path}: ${(err as NodeJS.ErrnoException).code ?? 'error'}.`, false, { cause: err });
 }
 
 /**

@@ -2,16 +2,17 @@
  * Where received files go. Each file is written to a fresh temp file next to its target (created
  * exclusively, never through a symlink), fsynced, and moved into place only by commit(), after every
  * check passed. discard() removes every temp file and every directory we created.
- * A finished temp file's fsync runs in the background (at most SYNC_PARALLEL at a time) while the next
- * file arrives; commit() waits for all of them before the first file moves, so nothing unsynced is
- * ever put in place, and many small files do not pay one disk flush each in sequence.
+ * The fsyncs happen in commit(), all of them before the first file moves, so nothing unsynced is ever
+ * put in place: fsyncs between the files' creations would make every creation wait for a journal
+ * commit (ext4), and one fsync after another costs a disk flush per file; at the end, the first
+ * flush carries most of the others.
  * The small metadata calls (lstat, mkdir, open, chmod, link, unlink) are synchronous: each takes
  * microseconds, while an asynchronous call costs a thread-pool round trip per call, which is what
  * made many small files slow.
  */
 import { randomBytes } from 'node:crypto';
 import { constants } from 'node:fs';
-import { chmodSync, closeSync, fsync, close, linkSync, lstatSync, mkdirSync, openSync, renameSync, rmdirSync, unlinkSync, type Stats } from 'node:fs';
+import { chmodSync, close, closeSync, fsync, linkSync, lstatSync, mkdirSync, open, openSync, renameSync, rmdirSync, unlinkSync, type Stats } from 'node:fs';
 import { statfs } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { TransferError } from './errors';
@@ -20,8 +21,9 @@ import type { ManifestEntry } from './manifest';
 const TEMP_FLAGS = constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL | (constants.O_NOFOLLOW ?? 0);
 /** Mode of finished files (the temp file is 0600 while it holds unverified data). */
 const FINAL_MODE = 0o644;
-/** Finished temp files being fsynced and closed at the same time (open descriptors stay bounded). */
-const SYNC_PARALLEL = 32;
+/** Temp files fsynced at the same time by commit(). */
+const SYNC_PARALLEL = 16;
+const TEMP_SYNC_FLAGS = constants.O_RDONLY | (constants.O_NOFOLLOW ?? 0);
 
 interface PendingFile {
   temp: string;
@@ -35,9 +37,6 @@ export class OutputDir {
   private readonly committed: string[] = [];
   /** The descriptor of the temp file being written, if any. */
   private openFd: number | null = null;
-  /** Background fsync + close of finished temp files; the first failure is kept for commit(). */
-  private readonly syncing = new Set<Promise<void>>();
-  private syncFailure: { error: unknown } | null = null;
   /** Parent directories this transfer already made (createTemp re-checks them, but does not re-make them). */
   private readonly madeDirs = new Set<string>();
 
@@ -101,31 +100,19 @@ export class OutputDir {
     return this.openFd;
   }
 
-  /** Flushes (fsync) and closes the current temp file, in the background; commit() waits for it. */
-  async finishTemp(): Promise<void> {
+  /** Closes the current temp file (commit() fsyncs it). */
+  finishTemp(): void {
     const fd = this.openFd;
     if (fd === null) return;
     this.openFd = null;
-    while (this.syncing.size >= SYNC_PARALLEL) await Promise.race(this.syncing);
-    this.throwIfSyncFailed();
-    const done: Promise<void> = syncAndClose(fd).then(
-      () => {
-        this.syncing.delete(done);
-      },
-      (error: unknown) => {
-        this.syncFailure ??= { error };
-        this.syncing.delete(done);
-      },
-    );
-    this.syncing.add(done);
+    closeSync(fd);
   }
 
   /** Moves every temp file into place. Without overwrite, a target that appeared meanwhile stops (and undoes) it all. */
   async commit(): Promise<void> {
     try {
       // Every temp file is on disk before the first one takes its final name.
-      await Promise.all(this.syncing);
-      this.throwIfSyncFailed();
+      await syncFiles(this.pending.map((file) => file.temp));
       for (const file of this.pending) {
         chmodSync(file.temp, FINAL_MODE);
         if (this.overwrite) renameSync(file.temp, file.target);
@@ -145,17 +132,9 @@ export class OutputDir {
     const fd = this.openFd;
     this.openFd = null;
     if (fd !== null) ignoreError(() => closeSync(fd));
-    await Promise.all(this.syncing);
     for (const file of this.pending) ignoreError(() => unlinkSync(file.temp));
     this.pending.length = 0;
     for (const dir of [...this.createdDirs].reverse()) ignoreError(() => rmdirSync(dir));
-  }
-
-  private throwIfSyncFailed(): void {
-    const failure = this.syncFailure;
-    if (!failure) return;
-    const code = (failure.error as NodeJS.ErrnoException).code ?? 'error';
-    throw new TransferError('io', `Cannot write a received file to disk: ${code}.`, false, { cause: failure.error });
   }
 
   /** A parent directory must be absent (we create it) or a real directory, never a symlink or a file. */
@@ -204,14 +183,30 @@ function lstatOrNull(path: string): Stats | null {
   }
 }
 
-/** fsync then close `fd` (close also when fsync failed); rejects with the fsync (or close) error. */
-function syncAndClose(fd: number): Promise<void> {
+/** fsyncs every file in `paths`, SYNC_PARALLEL at a time; throws TransferError('io') if one fails. */
+async function syncFiles(paths: readonly string[]): Promise<void> {
+  let next = 0;
+  const lane = async (): Promise<void> => {
+    while (next < paths.length) await syncFile(paths[next++]);
+  };
+  try {
+    await Promise.all(Array.from({ length: Math.min(SYNC_PARALLEL, paths.length) }, lane));
+  } catch (err) {
+    throw new TransferError('io', `Cannot write a received file to disk: ${(err as NodeJS.ErrnoException).code ?? 'error'}.`, false, { cause: err });
+  }
+}
+
+/** Opens `path` (never through a symlink), fsyncs and closes it. */
+function syncFile(path: string): Promise<void> {
   return new Promise((resolve, reject) => {
-    fsync(fd, (syncError) => {
-      close(fd, (closeError) => {
-        const error = syncError ?? closeError;
-        if (error) reject(error);
-        else resolve();
+    open(path, TEMP_SYNC_FLAGS, (openError, fd) => {
+      if (openError) return reject(openError);
+      fsync(fd, (syncError) => {
+        close(fd, (closeError) => {
+          const error = syncError ?? closeError;
+          if (error) reject(error);
+          else resolve();
+        });
       });
     });
   });

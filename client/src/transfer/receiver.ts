@@ -86,7 +86,7 @@ async function receiveOneFile(
     await writer.settle(); // no write may still use the descriptor when the failure path closes it
     throw err;
   }
-  await output.finishTemp();
+  output.finishTemp();
   const claimed = parseJson<{ index?: unknown; crc32?: unknown; sha256?: unknown }>(fileEnd, 'FILE_END');
   const digests = hasher.digest();
   if (claimed.index !== index) throw new TransferError('protocol', `FILE_END for file ${String(claimed.index)} arrived during file ${index}.`);

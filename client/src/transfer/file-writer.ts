@@ -8,7 +8,7 @@ import { write, writeSync } from 'node:fs';
 import { CHUNK_SIZE } from './chunk-cipher';
 
 /** Bytes of plaintext handed to the file system and not yet written, before `write` waits. */
-export const WRITE_AHEAD = 8 * 1024 * 1024;
+export const WRITE_AHEAD = 4 * 1024 * 1024;
 
 export class FileWriter {
   private position = 0;

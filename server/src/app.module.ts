@@ -10,6 +10,7 @@ import type { AppConfig } from './config/app-config';
 import type { AppSecrets } from './config/app-secrets';
 import { ConfigModule } from './config/config.module';
 import { HealthModule } from './health/health.module';
+import { RedisModule } from './redis/redis.module';
 import { SessionsModule } from './sessions/sessions.module';
 import { UsersModule } from './users/users.module';
 
@@ -21,6 +22,7 @@ export class AppModule {
       module: AppModule,
       imports: [
         ConfigModule.forRoot(config, secrets),
+        RedisModule.forRoot(config),
         TypeOrmModule.forRoot({ ...dataSourceOptions(config.database), retryAttempts: 1, retryDelay: 1000 }),
         AuthModule,
         UsersModule,

@@ -1,4 +1,4 @@
-/** `sft server [--port N] [--host H] [--db URL] [--data-dir D]`: run the server until SIGINT/SIGTERM. */
+/** `sft server [--port N] [--host H] [--db URL] [--data-dir D] [--redis URL]`: run the server until SIGINT/SIGTERM. */
 import { formatFingerprint } from '../../../certs/src/x509';
 import { usageError } from '../errors';
 import type { Deps, GlobalOptions } from './deps';
@@ -9,16 +9,17 @@ export interface ServerCommandOptions extends GlobalOptions {
   host?: string;
   db?: string;
   dataDir?: string;
+  redis?: string;
 }
 
 /**
  * Options go to the server as given; the server's AppConfig alone falls back to the environment
- * (SFT_PORT, SFT_HOST, SFT_DB_URL, SFT_DATA_DIR, SFT_TLS_CERT/KEY, …) and checks every value.
+ * (SFT_PORT, SFT_HOST, SFT_DB_URL, SFT_DATA_DIR, SFT_REDIS_URL, SFT_TLS_CERT/KEY, …) and checks every value.
  * A bad setting is a usage error (exit 2) with AppConfig's one-line message.
  */
 export async function server(opts: ServerCommandOptions, deps: Deps): Promise<void> {
   const { startServer, ConfigError } = await loadServer();
-  const running = await startServer({ port: opts.port, host: opts.host, dbUrl: opts.db, dataDir: opts.dataDir, env: deps.env }).catch(
+  const running = await startServer({ port: opts.port, host: opts.host, dbUrl: opts.db, dataDir: opts.dataDir, redisUrl: opts.redis, env: deps.env }).catch(
     (error: unknown) => {
       throw error instanceof ConfigError ? usageError(error.message) : error;
     },

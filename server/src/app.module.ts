@@ -1,7 +1,9 @@
 import { type DynamicModule, Module } from '@nestjs/common';
 import { APP_FILTER, APP_GUARD, APP_PIPE } from '@nestjs/core';
 import { TypeOrmModule } from '@nestjs/typeorm';
+import type { DataSourceOptions } from 'typeorm';
 import { dataSourceOptions } from './database/data-source-options';
+import { openAndMigrate } from './database/migrate-on-start';
 import { AuthModule } from './auth/auth.module';
 import { JwtAuthGuard } from './auth/jwt-auth.guard';
 import { ErrorFilter } from './common/error.filter';
@@ -23,7 +25,11 @@ export class AppModule {
       imports: [
         ConfigModule.forRoot(config, secrets),
         RedisModule.forRoot(config),
-        TypeOrmModule.forRoot({ ...dataSourceOptions(config.database), retryAttempts: 1, retryDelay: 1000 }),
+        TypeOrmModule.forRootAsync({
+          useFactory: () => ({ ...dataSourceOptions(config.database), retryAttempts: 1, retryDelay: 1000 }),
+          // Several servers may start at once on one MySQL database: they migrate one after another.
+          dataSourceFactory: (options) => openAndMigrate(options as DataSourceOptions),
+        }),
         AuthModule,
         UsersModule,
         SessionsModule,

@@ -31,7 +31,14 @@ describe(describeError.name, () => {
     expect(describeError(new ServerNotTrustedError('https://x', 'SELF_SIGNED_CERT_IN_CHAIN', false)).lines[1]).toMatch(/--ca/);
   });
 
-  it('never prints more than two lines', () => {
+  it('tells a limit store that does not answer (503 rate_limit_unavailable) from a database that does not', () => {
+    const limits = describeError(new ApiError(503, 'rate_limit_unavailable', 'x'));
+    expect(limits.code).toBe(ExitCode.Unreachable);
+    expect(limits.lines[1]).toMatch(/Redis/);
+    expect(describeError(new ApiError(503, 'database_unavailable', 'x')).lines[1]).toMatch(/database/);
+  });
+
+    it('never prints more than two lines', () => {
     for (const error of [new Error('x'), new ApiError(500, 'http_500', 'x'), new TransferError('exists', 'x')]) {
       expect(describeError(error).lines.length).toBeLessThanOrEqual(2);
     }

@@ -134,7 +134,7 @@ export class RedisConnection {
     this.log(
       'warn',
       'Redis does not answer: long-polls fall back to re-reading the database, the sweeper runs without its lock, ' +
-        'and logins, joins and user lookups answer 503 rate_limit_unavailable until it is back',
+        'and requests that must pass a rate limit (login, join, user lookups) answer 503 rate_limit_unavailable until it is back',
       { redis: this.where, error: (error as NodeJS.ErrnoException).code ?? error.message },
     );
   }

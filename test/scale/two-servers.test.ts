@@ -61,8 +61,7 @@ describeWithMysqlAndRedis('two sft servers behind one address', () => {
 
   it('wakes a host long-polling on A through Redis pub/sub when its session is joined on B, with tokens valid on both', async () => {
     // Both servers listen on the channel of this run.
-    const [, listeners] = (await redis.pubsub('NUMSUB', `${prefix}session-changes`)) as [string, number];
-    expect(Number(listeners)).toBe(2);
+    await waitUntil(async () => Number(((await redis.pubsub('NUMSUB', `${prefix}session-changes`)) as [string, number])[1]) === 2, 10_000, 'both subscriptions');
 
     const alice = await registerAndLogin(a.api, 'alice');
     const bob = await registerAndLogin(b.api, 'bob');

@@ -3,8 +3,8 @@ import { mkdir, readFile, symlink, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { receiveFiles, TransferError } from '../../client/src/transfer';
-import { snapshotTree, withArena } from './toolkit/fs-snapshot';
-import { attackReceiver, type HostileSender } from './toolkit/hostile-sender';
+import { snapshotTree, withArena } from '../support/hostile-peer/fs-snapshot';
+import { attackReceiver, type HostileSender } from '../support/hostile-peer/hostile-sender';
 
 const payload = Buffer.from('attacker data\n');
 const offer = (name: string) => (s: HostileSender) => s.sendAll([{ name, data: payload }]);

@@ -12,7 +12,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { TransferError } from '../../client/src/transfer/errors';
-import { attackReceiver, digestsOf } from '../adversary/toolkit/hostile-sender';
+import { attackReceiver, digestsOf } from '../support/hostile-peer/hostile-sender';
 
 const MOUNT_SIZE = '2m';
 

@@ -12,6 +12,7 @@ import type { NestExpressApplication } from '@nestjs/platform-express';
 import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
 import { json } from 'express';
 import { AppModule } from './app.module';
+import { rejectDeepJson } from './common/json-depth';
 import { requestLogger } from './common/request-logger';
 import { AppConfig } from './config/app-config';
 import { AppSecrets } from './config/app-secrets';
@@ -63,8 +64,9 @@ export async function startServer(options: ServerOptions = {}): Promise<RunningS
   app.disable('x-powered-by');
   if (!config.quiet) app.use(requestLogger());
   // The first parser that reads a body marks it parsed; the second then skips it.
-  app.use(/^\/sessions(\/[^/]+\/report)?$/, json({ limit: SESSION_BODY_LIMIT }));
-  app.useBodyParser('json', { limit: BODY_LIMIT });
+  // Both refuse bodies nested too deep before parsing them (common/json-depth.ts).
+  app.use(/^\/sessions(\/[^/]+\/report)?$/, json({ limit: SESSION_BODY_LIMIT, verify: rejectDeepJson }));
+  app.use(json({ limit: BODY_LIMIT, verify: rejectDeepJson }));
   setUpOpenApi(app);
 
   // Node reads keepAliveTimeout from the constructor options only in newer versions.

@@ -119,7 +119,7 @@ function progressEvents(reporter: Reporter, verb: 'sent' | 'received', peer: str
       progress = reporter.progress(verb === 'sent' ? 'sending' : 'receiving', total);
     },
     onProgress: (done) => progress?.update(done),
-    onFileDone: (file) => reporter.step('file-done', { name: file.name, size: file.size }, `${verb} ${file.name}`),
+    onFileDone: (file) => reporter.step('file-done', { name: file.name, size: file.size }, `${verb} ${displayName(file.name)}`),
     onNote: (message) => reporter.warn(message),
   };
   return { events, finish: () => progress?.finish() };

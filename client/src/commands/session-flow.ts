@@ -8,6 +8,8 @@ import { ApiError, ServerUnreachableError } from '../api/api-error';
 import type { FileDigest, ReportBody, SessionView } from '../api/types';
 import { ExitCode, ExitError } from '../errors';
 import { formatBytes } from '../report/format';
+import { escapeForTerminal } from '../text/terminal';
+import { displayName } from '../transfer/names';
 import type { Deps } from './deps';
 
 /** What a finished send or receive tells us. */
@@ -167,11 +169,12 @@ export class ReportNotDelivered extends ExitError {
 export async function reportSuccess(deps: Deps, api: ApiClient, sessionId: string, role: ReportBody['role'], outcome: TransferOutcome): Promise<SessionView> {
   deps.reporter.result('verification', { phrase: outcome.verificationPhrase }, `Verification phrase: ${outcome.verificationPhrase}`);
   for (const file of outcome.files) {
-    const where = file.savedAs ? ` -> ${file.savedAs}` : '';
+    // Names come from the peer: quoted and escaped like the manifest listing (look-alikes included).
+    const where = file.savedAs ? ` -> ${escapeForTerminal(file.savedAs, true)}` : '';
     deps.reporter.result(
       'file',
       { name: file.name, size: file.size, crc32: file.crc32, sha256: file.sha256, savedAs: file.savedAs ?? null },
-      `${role === 'sender' ? 'sent' : 'received'} ${file.name}${where}  ${formatBytes(file.size)}  crc32 ${file.crc32}  sha256 ${file.sha256}`,
+      `${role === 'sender' ? 'sent' : 'received'} ${displayName(file.name)}${where}  ${formatBytes(file.size)}  crc32 ${file.crc32}  sha256 ${file.sha256}`,
     );
   }
   const files = outcome.files.map(({ name, size, crc32, sha256 }) => ({ name, size, crc32, sha256 }));

@@ -1,14 +1,19 @@
 /**
  * Where received files go. Each file is written to a fresh temp file next to its target (created
  * exclusively, never through a symlink), fsynced, and moved into place only by commit(), after every
- * check passed. discard() removes every temp file and every directory we created.
+ * check passed. discard() removes every temp file and every directory we created (the output directory
+ * itself too, if we made it), so after a failure the output directory holds exactly what it held
+ * before. Should the process exit before discard() finished (a cancel, a second Ctrl-C), an exit hook
+ * finishes the job synchronously.
  */
 import { randomBytes } from 'node:crypto';
 import { constants } from 'node:fs';
+import { rmdirSync, unlinkSync } from 'node:fs';
 import { chmod, link, lstat, mkdir, open, rename, rmdir, statfs, unlink, type FileHandle } from 'node:fs/promises';
-import { join, resolve } from 'node:path';
+import { dirname, join, resolve } from 'node:path';
 import { TransferError } from './errors';
 import type { ManifestEntry } from './manifest';
+import { displayName } from './names';
 
 const TEMP_FLAGS = constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL | (constants.O_NOFOLLOW ?? 0);
 /** Mode of finished files (the temp file is 0600 while it holds unverified data). */
@@ -40,15 +45,22 @@ export class OutputDir {
 
   /** Checks targets, parent directories and free space before anything is written. */
   async prepare(entries: ManifestEntry[]): Promise<void> {
-    await mkdir(this.root, { recursive: true }).catch((err: NodeJS.ErrnoException) => {
+    untilDiscarded.add(this);
+    const firstMade = await mkdir(this.root, { recursive: true }).catch((err: NodeJS.ErrnoException) => {
       throw new TransferError('io', `Cannot create the output directory ${this.root}: ${err.code ?? err.message}.`);
     });
+    if (firstMade) {
+      // We made the output directory (and maybe parents): they are ours to remove after a failure, last.
+      const made: string[] = [];
+      for (let dir = this.root; dir !== dirname(firstMade); dir = dirname(dir)) made.unshift(dir);
+      this.createdDirs.unshift(...made);
+    }
     for (const entry of entries) {
       const segments = entry.name.split('/');
       for (let i = 1; i < segments.length; i++) await this.checkParent(join(this.root, ...segments.slice(0, i)));
       const info = await lstatOrNull(this.targetOf(entry.name));
       if (info && (!this.overwrite || info.isDirectory())) {
-        throw new TransferError('exists', `${this.targetOf(entry.name)} already exists; use --overwrite to replace it.`);
+        throw new TransferError('exists', `${shownPath(this.targetOf(entry.name))} already exists; use --overwrite to replace it.`);
       }
     }
     const total = entries.reduce((sum, e) => sum + e.size, 0);
@@ -96,6 +108,7 @@ export class OutputDir {
         this.committed.push(file.target);
       }
       this.pending.length = 0;
+      untilDiscarded.delete(this); // the files and the directories that hold them are the user's now
     } catch (err) {
       if (!this.overwrite) for (const target of this.committed) await unlink(target).catch(() => undefined);
       if (err instanceof TransferError) throw err;
@@ -103,20 +116,28 @@ export class OutputDir {
     }
   }
 
-  /** Removes every temp file and every directory we created (best effort; never throws). */
+  /** Removes every temp file and every directory we created, deepest first (best effort; never throws). */
   async discard(): Promise<void> {
     await this.openHandle?.close().catch(() => undefined);
     this.openHandle = null;
-    for (const file of this.pending) await unlink(file.temp).catch(() => undefined);
+    await Promise.all(this.pending.map((file) => unlink(file.temp).catch(() => undefined)));
     this.pending.length = 0;
-    for (const dir of [...this.createdDirs].reverse()) await rmdir(dir).catch(() => undefined);
+    // Popped one by one, so the exit hook sees exactly what is left if the process ends meanwhile.
+    for (let dir = this.createdDirs.pop(); dir !== undefined; dir = this.createdDirs.pop()) await rmdir(dir).catch(() => undefined);
+    untilDiscarded.delete(this);
+  }
+
+  /** discard(), synchronously: for the exit hook only. */
+  discardSync(): void {
+    for (const file of this.pending.splice(0)) ignoreErrors(() => unlinkSync(file.temp));
+    for (const dir of this.createdDirs.splice(0).reverse()) ignoreErrors(() => rmdirSync(dir));
   }
 
   /** A parent directory must be absent (we create it) or a real directory, never a symlink or a file. */
   private async checkParent(dir: string): Promise<void> {
     const info = await lstatOrNull(dir);
     if (info && !info.isDirectory()) {
-      throw new TransferError('unsafe_name', `${dir} exists and is not a directory (symlinks are not followed).`);
+      throw new TransferError('unsafe_name', `${shownPath(dir)} exists and is not a directory (symlinks are not followed).`);
     }
   }
 
@@ -133,6 +154,25 @@ export class OutputDir {
   }
 }
 
+/** Output directories with temp files or directories of ours still on disk (prepared, not yet committed or discarded). */
+const untilDiscarded = new Set<OutputDir>();
+process.on('exit', () => {
+  for (const output of untilDiscarded) output.discardSync();
+});
+
+function ignoreErrors(fn: () => void): void {
+  try {
+    fn();
+  } catch {
+    // best effort: an entry already gone, or not empty because someone else put a file there
+  }
+}
+
+/** A path that ends in a peer-chosen name, quoted and escaped for the terminal. */
+function shownPath(path: string): string {
+  return displayName(path);
+}
+
 /** link() fails if the target exists, so it never overwrites; fall back to check-then-rename where links are unsupported. */
 async function placeWithoutClobber(temp: string, target: string): Promise<void> {
   try {
@@ -141,10 +181,10 @@ async function placeWithoutClobber(temp: string, target: string): Promise<void> 
     return;
   } catch (err) {
     const code = (err as NodeJS.ErrnoException).code;
-    if (code === 'EEXIST') throw new TransferError('exists', `${target} appeared during the transfer; nothing was kept.`);
+    if (code === 'EEXIST') throw new TransferError('exists', `${shownPath(target)} appeared during the transfer; nothing was kept.`);
     if (code !== 'EPERM' && code !== 'ENOTSUP' && code !== 'ENOSYS' && code !== 'EXDEV') throw err;
   }
-  if (await lstatOrNull(target)) throw new TransferError('exists', `${target} appeared during the transfer; nothing was kept.`);
+  if (await lstatOrNull(target)) throw new TransferError('exists', `${shownPath(target)} appeared during the transfer; nothing was kept.`);
   await rename(temp, target);
 }
 

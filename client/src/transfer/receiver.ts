@@ -12,6 +12,7 @@ import { FileHasher } from './digests';
 import { TransferError } from './errors';
 import { runConfirmation, runHandshake } from './handshake-step';
 import { parseManifest, type ManifestEntry } from './manifest';
+import { displayName } from './names';
 import { OutputDir } from './output';
 import { verifyTransfer } from './signature';
 import type { FileSummary, PhraseConfirmer, TransferContext, TransferEvents, TransferSummary } from './types';
@@ -101,7 +102,7 @@ async function receiveOneFile(
   const digests = hasher.digest();
   if (claimed.index !== index) throw new TransferError('protocol', `FILE_END for file ${String(claimed.index)} arrived during file ${index}.`);
   if (claimed.crc32 !== digests.crc32 || claimed.sha256 !== digests.sha256) {
-    throw new TransferError('integrity', `${entry.name}: CRC32 or SHA-256 does not match what the sender computed; nothing was kept.`);
+    throw new TransferError('integrity', `${displayName(entry.name)}: CRC32 or SHA-256 does not match what the sender computed; nothing was kept.`);
   }
   return { name: entry.name, size: entry.size, ...digests, savedAs: output.targetOf(entry.name) };
 }

@@ -12,38 +12,47 @@ import { listTree, snapshotTree, withArena, type Arena } from '../support/hostil
 import { hostileName } from '../support/hostile-peer/names';
 import { HostileUser, victimEnds } from '../support/hostile-peer/e2e';
 import type { HostileSender } from '../support/hostile-peer/hostile-sender';
-import type { SftResult, SftUser } from '../support/sft-process';
+import { startPausableRelay, type PausableRelay } from '../faults/support/pausable-relay';
+import { SftUser, type SftResult } from '../support/sft-process';
 import { startServerWithUsers, type ServerWithUsers } from '../support/two-users';
 
 let world: ServerWithUsers;
 let bob: SftUser;
 let mallory: HostileUser;
+/** bea talks to the server through a relay the test can pause, to order her requests after mallory's. */
+let bea: SftUser;
+let beaRelay: PausableRelay;
 
 beforeAll(async () => {
   world = await startServerWithUsers(['bob']);
   [bob] = world.users;
   mallory = await HostileUser.register(world.server, 'mallory');
+  beaRelay = await startPausableRelay(Number(new URL(world.server.url).port));
+  bea = await SftUser.create('bea', { ...world.server, url: `https://127.0.0.1:${beaRelay.port}` });
+  await bea.register();
 });
 
 afterAll(async () => {
+  await beaRelay?.close();
+  await bea?.cleanUp();
   await world?.stop();
 });
 
 type Script = (s: HostileSender, id: string) => Promise<unknown>;
 
-/** bob runs `sft join ID --out` on mallory's session; mallory runs `script` once the handshake is done. */
-async function bobJoins(arena: Arena, code: number, script: Script, flags: string[] = []): Promise<SftResult> {
-  const hosted = await mallory.host('bob');
-  const victim = bob.spawn(['join', hosted.id, '--out', arena.outDir, ...flags]);
+/** bob (or `user`) runs `sft join ID --out` on mallory's session; mallory runs `script` once the handshake is done. */
+async function bobJoins(arena: Arena, code: number, script: Script, flags: string[] = [], user = bob): Promise<SftResult> {
+  const hosted = await mallory.host(user.name);
+  const victim = user.spawn(['join', hosted.id, '--out', arena.outDir, ...flags]);
   const attack = hosted.connect().then((s) => script(s, hosted.id)).catch((error: unknown) => error);
   const result = await victimEnds(victim, code);
   await attack;
   return result;
 }
 
-/** bob runs `sft host-session --receive --to mallory --out`; mallory joins and runs `script`. */
-async function bobHosts(arena: Arena, code: number, script: Script, flags: string[] = []): Promise<SftResult> {
-  const victim = bob.spawn(['host-session', '--receive', '--to', 'mallory', '--listen', '127.0.0.1:0', '--out', arena.outDir, ...flags]);
+/** bob (or `user`) runs `sft host-session --receive --to mallory --out`; mallory joins and runs `script`. */
+async function bobHosts(arena: Arena, code: number, script: Script, flags: string[] = [], user = bob): Promise<SftResult> {
+  const victim = user.spawn(['host-session', '--receive', '--to', 'mallory', '--listen', '127.0.0.1:0', '--out', arena.outDir, ...flags]);
   const attack = victim
     .sessionId()
     .then(async (id) => script(await mallory.join(id), id))
@@ -203,5 +212,49 @@ describe('cleanup of --out after a failure (issue 11 item 7)', () => {
       });
       expect(await snapshotTree(arena.root)).toEqual(before);
     });
+  });
+});
+
+describe('a peer that leaves after the files were verified (issue 11 items 4, 5)', () => {
+  const files = [{ name: 'report.txt', data: Buffer.from('the report\n') }];
+
+  it.each(sides)('%s: a link closed right after the TRAILER is no failure once everything was verified and kept: exit 0', async (_, run) => {
+    await withArena(async (arena) => {
+      const result = await run(arena, 0, async (s) => {
+        await s.sendAll(files);
+        await s.hangUp();
+      });
+      expect(await listTree(arena.outDir)).toEqual(['keep.txt', 'report.txt']);
+      expect(result.stdout).toMatch(/Received and verified 1 file/);
+    });
+  });
+
+  it.each(sides)('%s: a session cancelled right after RESULT says the files are kept and verified and exits 6', async (_, run) => {
+    await withArena(async (arena) => {
+      const result = await run(arena, 6, async (s, id) => {
+        await s.sendAll(files);
+        beaRelay.pause(); // bea reports only after RESULT: hold her server traffic until the cancel has landed
+        try {
+          await s.result();
+          await mallory.cancel(id, 'cancelled right after the result');
+        } finally {
+          beaRelay.resume();
+        }
+      }, [], bea);
+      expect(await listTree(arena.outDir)).toEqual(['keep.txt', 'report.txt']);
+      expect(result.stderr).toMatch(/received and verified: they are kept/);
+      expect(result.stderr).toMatch(/cancelled/);
+      expect(result.stderr).not.toMatch(/transfer timeout/);
+    });
+  });
+});
+
+describe('joining a session that does not exist (issue 11 item 9)', () => {
+  it('exits 3 (not allowed), the same as a session of other people, and says so in one line', async () => {
+    const unknown = await victimEnds(bob.spawn(['join', 'zzzz-zzzz-zzzz-zzzz']), 3);
+    expect(unknown.stderr).toMatch(/No such session/);
+    const hosted = await mallory.host('bea');
+    const notMine = await victimEnds(bob.spawn(['join', hosted.id]), 3);
+    expect(notMine.stderr.split('\n')[0]).toMatch(/sft: /);
   });
 });

@@ -4,12 +4,14 @@
  * check passed. discard() removes every temp file and every directory we created (the output directory
  * itself too, if we made it), so after a failure the output directory holds exactly what it held
  * before. Should the process exit before discard() finished (a cancel, a second Ctrl-C), an exit hook
- * finishes the job synchronously.
+ * finishes the job synchronously. For that hook to know everything on disk, directories and temp files
+ * are created synchronously (an asynchronous mkdir or open still in flight at exit would land after it).
  */
 import { randomBytes } from 'node:crypto';
 import { constants } from 'node:fs';
-import { rmdirSync, unlinkSync } from 'node:fs';
-import { chmod, link, lstat, mkdir, open, rename, rmdir, statfs, unlink, type FileHandle } from 'node:fs/promises';
+import { close, fsync, mkdirSync, openSync, rmdirSync, unlinkSync, write } from 'node:fs';
+import { chmod, link, lstat, rename, rmdir, statfs, unlink } from 'node:fs/promises';
+import { promisify } from 'node:util';
 import { dirname, join, resolve } from 'node:path';
 import { TransferError } from './errors';
 import type { ManifestEntry } from './manifest';
@@ -18,6 +20,13 @@ import { displayName } from './names';
 const TEMP_FLAGS = constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL | (constants.O_NOFOLLOW ?? 0);
 /** Mode of finished files (the temp file is 0600 while it holds unverified data). */
 const FINAL_MODE = 0o644;
+
+/** An open temp file: what the receiver needs of it. */
+export interface TempFile {
+  write(data: Buffer, offset: number, length: number): Promise<{ bytesWritten: number }>;
+  sync(): Promise<void>;
+  close(): Promise<void>;
+}
 
 interface PendingFile {
   temp: string;
@@ -29,7 +38,7 @@ export class OutputDir {
   private readonly createdDirs: string[] = [];
   private readonly pending: PendingFile[] = [];
   private readonly committed: string[] = [];
-  private openHandle: FileHandle | null = null;
+  private openHandle: TempFile | null = null;
 
   constructor(
     outDir: string,
@@ -46,9 +55,12 @@ export class OutputDir {
   /** Checks targets, parent directories and free space before anything is written. */
   async prepare(entries: ManifestEntry[]): Promise<void> {
     untilDiscarded.add(this);
-    const firstMade = await mkdir(this.root, { recursive: true }).catch((err: NodeJS.ErrnoException) => {
-      throw new TransferError('io', `Cannot create the output directory ${this.root}: ${err.code ?? err.message}.`);
-    });
+    let firstMade: string | undefined;
+    try {
+      firstMade = mkdirSync(this.root, { recursive: true });
+    } catch (err) {
+      throw new TransferError('io', `Cannot create the output directory ${this.root}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}.`);
+    }
     if (firstMade) {
       // We made the output directory (and maybe parents): they are ours to remove after a failure, last.
       const made: string[] = [];
@@ -72,7 +84,7 @@ export class OutputDir {
   }
 
   /** Creates the temp file for `name` (and its missing parent directories); returns its handle. */
-  async createTemp(name: string): Promise<FileHandle> {
+  async createTemp(name: string): Promise<TempFile> {
     const segments = name.split('/');
     let dir = this.root;
     for (const segment of segments.slice(0, -1)) {
@@ -81,7 +93,7 @@ export class OutputDir {
     }
     const temp = join(dir, `.sft-${randomBytes(12).toString('hex')}.part`);
     try {
-      this.openHandle = await open(temp, TEMP_FLAGS, 0o600);
+      this.openHandle = tempFile(openSync(temp, TEMP_FLAGS, 0o600));
     } catch (err) {
       throw new TransferError('io', `Cannot create a temporary file in ${dir}: ${(err as NodeJS.ErrnoException).code ?? 'error'}.`);
     }
@@ -122,8 +134,11 @@ export class OutputDir {
     this.openHandle = null;
     await Promise.all(this.pending.map((file) => unlink(file.temp).catch(() => undefined)));
     this.pending.length = 0;
-    // Popped one by one, so the exit hook sees exactly what is left if the process ends meanwhile.
-    for (let dir = this.createdDirs.pop(); dir !== undefined; dir = this.createdDirs.pop()) await rmdir(dir).catch(() => undefined);
+    // Each one forgotten only once removed, so the exit hook still sees it if the process ends meanwhile.
+    while (this.createdDirs.length > 0) {
+      await rmdir(this.createdDirs[this.createdDirs.length - 1]).catch(() => undefined);
+      this.createdDirs.pop();
+    }
     untilDiscarded.delete(this);
   }
 
@@ -143,7 +158,7 @@ export class OutputDir {
 
   private async makeDir(dir: string): Promise<void> {
     try {
-      await mkdir(dir, { mode: 0o755 });
+      mkdirSync(dir, { mode: 0o755 });
       this.createdDirs.push(dir);
     } catch (err) {
       if ((err as NodeJS.ErrnoException).code !== 'EEXIST') {
@@ -152,6 +167,18 @@ export class OutputDir {
       await this.checkParent(dir);
     }
   }
+}
+
+const fsyncAsync = promisify(fsync);
+const closeAsync = promisify(close);
+
+function tempFile(fd: number): TempFile {
+  return {
+    write: (data, offset, length) =>
+      new Promise((resolve, reject) => write(fd, data, offset, length, null, (err, bytesWritten) => (err ? reject(err) : resolve({ bytesWritten })))),
+    sync: () => fsyncAsync(fd),
+    close: () => closeAsync(fd),
+  };
 }
 
 /** Output directories with temp files or directories of ours still on disk (prepared, not yet committed or discarded). */

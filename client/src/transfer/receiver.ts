@@ -3,7 +3,6 @@
  * the announced size) into a temp file and a FILE_END whose digests must match, then the signed
  * TRAILER. Files are moved into place only after all of that passed; then we answer RESULT ok.
  */
-import type { FileHandle } from 'node:fs/promises';
 import type { Duplex } from 'node:stream';
 import { FrameType } from '../protocol';
 import { Channel, fromProtocolError, parseJson } from './channel';
@@ -13,7 +12,7 @@ import { TransferError } from './errors';
 import { runConfirmation, runHandshake } from './handshake-step';
 import { parseManifest, type ManifestEntry } from './manifest';
 import { displayName } from './names';
-import { OutputDir } from './output';
+import { OutputDir, type TempFile } from './output';
 import { verifyTransfer } from './signature';
 import type { FileSummary, PhraseConfirmer, TransferContext, TransferEvents, TransferSummary } from './types';
 
@@ -58,7 +57,8 @@ export async function receiveFiles(
     }
     await output.commit();
     for (const summary of summaries) events.onFileDone?.(summary);
-    await channel.sendJson(FrameType.Result, { ok: true });
+    // Verified and kept: a sender that hangs up before our RESULT reaches it does not undo that.
+    await channel.sendJson(FrameType.Result, { ok: true }).catch(() => undefined);
     channel.close();
     return { bytes: total, files: summaries, verificationPhrase };
   } catch (err) {
@@ -107,7 +107,7 @@ async function receiveOneFile(
   return { name: entry.name, size: entry.size, ...digests, savedAs: output.targetOf(entry.name) };
 }
 
-async function writeAll(handle: FileHandle, data: Buffer): Promise<void> {
+async function writeAll(handle: TempFile, data: Buffer): Promise<void> {
   let offset = 0;
   while (offset < data.length) {
     const { bytesWritten } = await handle.write(data, offset, data.length - offset);

@@ -101,9 +101,13 @@ export class HostileSender {
     return this.channel.expectJson(FrameType.Result);
   }
 
-  /** Closes our end of the link at once (no goodbye). */
-  hangUp(): void {
-    this.channel.stream.destroy();
+  /** Closes our end of the link once what we wrote is flushed, without reading the receiver's answer. */
+  hangUp(): Promise<void> {
+    const stream = this.channel.stream;
+    return new Promise((resolve) => {
+      stream.once('close', () => resolve());
+      stream.end(() => stream.destroy());
+    });
   }
 }
 

@@ -8,6 +8,7 @@ import { describe, expect, it } from 'vitest';
 import { FrameType, MAX_PAYLOAD } from '../../client/src/protocol';
 import { receiveFiles, TransferError, type TransferErrorCode } from '../../client/src/transfer';
 import { CHUNK_SIZE } from '../../client/src/transfer/chunk-cipher';
+import { MAX_FILES } from '../../client/src/transfer/manifest';
 import { withArena, snapshotTree, type Arena } from '../support/hostile-peer/fs-snapshot';
 import { attackReceiver, digestsOf, rawHeader, sendLyingHello, type AttackOutcome, type HostileSender, type HelloLie } from '../support/hostile-peer/hostile-sender';
 import { makeContexts, makeParty } from '../support/hostile-peer/parties';
@@ -306,7 +307,7 @@ describe(`${receiveFiles.name} against broken framing`, () => {
   });
 
   it('refuses more files than the per-transfer limit', async () => {
-    await expectRefusedCleanly('protocol', (s) => s.manifest(Array.from({ length: 10_001 }, (_, i) => ({ name: `f${i}`, size: 0 }))));
+    await expectRefusedCleanly('protocol', (s) => s.manifest(Array.from({ length: MAX_FILES + 1 }, (_, i) => ({ name: `f${i}`, size: 0 }))));
   });
 
   it('refuses a TRAILER before the files', async () => {

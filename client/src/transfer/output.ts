@@ -9,7 +9,7 @@
  */
 import { randomBytes } from 'node:crypto';
 import { constants } from 'node:fs';
-import { close, fsync, mkdirSync, openSync, rmdirSync, unlinkSync, write } from 'node:fs';
+import { close, fsync, mkdirSync, openSync, renameSync, rmdirSync, unlinkSync, write } from 'node:fs';
 import { chmod, link, lstat, rename, rmdir, statfs, unlink } from 'node:fs/promises';
 import { promisify } from 'node:util';
 import { dirname, join, resolve } from 'node:path';
@@ -38,6 +38,8 @@ export class OutputDir {
   private readonly createdDirs: string[] = [];
   private readonly pending: PendingFile[] = [];
   private readonly committed: string[] = [];
+  /** Overwrite: targets replaced during commit() and where their originals wait (null: there was none). */
+  private readonly replaced: { target: string; backup: string | null }[] = [];
   private openHandle: TempFile | null = null;
 
   constructor(
@@ -110,21 +112,55 @@ export class OutputDir {
     await handle.close();
   }
 
-  /** Moves every temp file into place. Without overwrite, a target that appeared meanwhile stops (and undoes) it all. */
+  /**
+   * Moves every temp file into place. Without overwrite, a target that appeared meanwhile stops (and
+   * undoes) it all. With overwrite, each replaced file is kept aside (a hard link) until every file is
+   * in place, so a failure halfway puts the originals back.
+   */
   async commit(): Promise<void> {
     try {
       for (const file of this.pending) {
         await chmod(file.temp, FINAL_MODE);
-        if (this.overwrite) await rename(file.temp, file.target);
+        if (this.overwrite) await this.replace(file);
         else await placeWithoutClobber(file.temp, file.target);
         this.committed.push(file.target);
       }
       this.pending.length = 0;
+      for (const { backup } of this.replaced.splice(0)) if (backup) await unlink(backup).catch(() => undefined);
       untilDiscarded.delete(this); // the files and the directories that hold them are the user's now
     } catch (err) {
-      if (!this.overwrite) for (const target of this.committed) await unlink(target).catch(() => undefined);
+      if (this.overwrite) await this.undoReplacements();
+      else for (const target of this.committed) await unlink(target).catch(() => undefined);
       if (err instanceof TransferError) throw err;
       throw new TransferError('io', `Cannot move a received file into place: ${(err as Error).message}`);
+    }
+  }
+
+  /** Overwrite: keeps what is at the target aside (hard link, else moved) and moves the temp file there. */
+  private async replace(file: PendingFile): Promise<void> {
+    let backup: string | null = join(dirname(file.target), `.sft-${randomBytes(12).toString('hex')}.orig`);
+    try {
+      await link(file.target, backup);
+    } catch (err) {
+      const code = (err as NodeJS.ErrnoException).code;
+      if (code === 'ENOENT') backup = null;
+      else if ((await lstatOrNull(file.target))?.isDirectory()) throw new TransferError('exists', `${shownPath(file.target)} is a directory now; nothing was kept.`);
+      else await rename(file.target, backup); // no hard links here: move the original aside instead
+    }
+    try {
+      await rename(file.temp, file.target);
+    } catch (err) {
+      if (backup) await rename(backup, file.target).catch(() => undefined);
+      throw err;
+    }
+    this.replaced.push({ target: file.target, backup });
+  }
+
+  /** Puts back what replace() replaced, newest first. */
+  private async undoReplacements(): Promise<void> {
+    for (let r = this.replaced.pop(); r; r = this.replaced.pop()) {
+      if (r.backup) await rename(r.backup, r.target).catch(() => undefined);
+      else await unlink(r.target).catch(() => undefined);
     }
   }
 
@@ -144,6 +180,7 @@ export class OutputDir {
 
   /** discard(), synchronously: for the exit hook only. */
   discardSync(): void {
+    for (const r of this.replaced.splice(0).reverse()) ignoreErrors(() => (r.backup ? renameSync(r.backup, r.target) : unlinkSync(r.target)));
     for (const file of this.pending.splice(0)) ignoreErrors(() => unlinkSync(file.temp));
     for (const dir of this.createdDirs.splice(0).reverse()) ignoreErrors(() => rmdirSync(dir));
   }

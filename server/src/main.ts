@@ -13,6 +13,8 @@ import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
 import { json } from 'express';
 import { AppModule } from './app.module';
 import { rejectDeepJson } from './common/json-depth';
+import { BODY_LIMIT, SESSION_BODY_LIMIT, SESSION_BODY_ROUTES } from './common/body-limits';
+import { redactUrl } from './common/redact-url';
 import { requestLogger } from './common/request-logger';
 import { AppConfig } from './config/app-config';
 import { AppSecrets } from './config/app-secrets';
@@ -21,11 +23,7 @@ import type { ServerOptions } from './config/server-options';
 import { loadTlsMaterial } from './tls/tls-material';
 
 export type { ServerOptions } from './config/server-options';
-
-/** Largest request body. */
-export const BODY_LIMIT = '64kb';
-/** Largest body for creating or reporting on a session, which list up to 1,000 files with their digests. */
-export const SESSION_BODY_LIMIT = '2mb';
+export { ConfigError } from './config/config-error';
 
 export interface RunningServer {
   /** e.g. https://127.0.0.1:40123 (with the real port). */
@@ -65,7 +63,7 @@ export async function startServer(options: ServerOptions = {}): Promise<RunningS
   if (!config.quiet) app.use(requestLogger());
   // The first parser that reads a body marks it parsed; the second then skips it.
   // Both refuse bodies nested too deep before parsing them (common/json-depth.ts).
-  app.use(/^\/sessions(\/[^/]+\/report)?$/, json({ limit: SESSION_BODY_LIMIT, verify: rejectDeepJson }));
+  app.use(SESSION_BODY_ROUTES, json({ limit: SESSION_BODY_LIMIT, verify: rejectDeepJson }));
   app.use(json({ limit: BODY_LIMIT, verify: rejectDeepJson }));
   setUpOpenApi(app);
 
@@ -114,10 +112,4 @@ function describeStartError(error: unknown, config: AppConfig): string {
   const message = error instanceof Error ? error.message : String(error);
   const where = config.database.type === 'sqlite' ? config.database.path : redactUrl(config.database.url);
   return `${message.split('\n')[0]} (database: ${where})`;
-}
-
-function redactUrl(url: string): string {
-  const parsed = new URL(url);
-  if (parsed.password) parsed.password = '***';
-  return parsed.toString();
 }

@@ -80,6 +80,9 @@ function describeApiError(error: ApiError): ExitReport {
       return report(ExitCode.NotAllowed, message, 'Your login has expired or was revoked: run `sft login`.');
     case error.status === 403:
       return report(ExitCode.NotAllowed, message);
+    // An unknown id and another pair's session look the same (no enumeration): both "not allowed".
+    case error.code === 'session_not_found':
+      return report(ExitCode.NotAllowed, message, 'Check the session id: only its host and its joiner can use it.');
     case error.status === 410 || error.code === 'session_closed':
       return report(ExitCode.Closed, message, error.state ? `The session is ${error.state}; ask for a new one.` : undefined);
     case error.code === 'session_already_joined':

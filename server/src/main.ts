@@ -12,6 +12,7 @@ import type { NestExpressApplication } from '@nestjs/platform-express';
 import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
 import { json } from 'express';
 import { AppModule } from './app.module';
+import { rejectDeepJson } from './common/json-depth';
 import { BODY_LIMIT, SESSION_BODY_LIMIT, SESSION_BODY_ROUTES } from './common/body-limits';
 import { redactUrl } from './common/redact-url';
 import { requestLogger } from './common/request-logger';
@@ -61,8 +62,9 @@ export async function startServer(options: ServerOptions = {}): Promise<RunningS
   app.disable('x-powered-by');
   if (!config.quiet) app.use(requestLogger());
   // The first parser that reads a body marks it parsed; the second then skips it.
-  app.use(SESSION_BODY_ROUTES, json({ limit: SESSION_BODY_LIMIT }));
-  app.useBodyParser('json', { limit: BODY_LIMIT });
+  // Both refuse bodies nested too deep before parsing them (common/json-depth.ts).
+  app.use(SESSION_BODY_ROUTES, json({ limit: SESSION_BODY_LIMIT, verify: rejectDeepJson }));
+  app.use(json({ limit: BODY_LIMIT, verify: rejectDeepJson }));
   setUpOpenApi(app);
 
   // Node reads keepAliveTimeout from the constructor options only in newer versions.

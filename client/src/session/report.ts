@@ -63,6 +63,7 @@ async function deliverReport(deps: Deps, api: ApiClient, sessionId: string, body
     try {
       return await api.report(sessionId, body);
     } catch (error) {
+      if (error instanceof ApiError && error.code === 'session_closed') throw closedAfterTransfer(body.role, sessionId, error.state);
       if (!isTransient(error) || Date.now() + delayMs > deadline) throw new ReportNotDelivered(body.role, error);
       if (attempt === 1) {
         deps.reporter.step(
@@ -75,6 +76,13 @@ async function deliverReport(deps: Deps, api: ApiClient, sessionId: string, body
       delayMs = Math.min(delayMs * 2, REPORT_RETRY_MAX_DELAY_MS);
     }
   }
+}
+
+/** The transfer finished and was verified, but the other side closed (e.g. cancelled) the session on the server first: exit 6. */
+function closedAfterTransfer(role: ReportBody['role'], sessionId: string, state = 'closed'): ExitError {
+  const done = role === 'receiver' ? 'The files were received and verified: they are kept' : 'The receiver confirmed the files';
+  const who = state === 'cancelled' ? 'the other side cancelled it on the server' : `it is ${state} on the server`;
+  return new ExitError(ExitCode.Closed, `${done}. But session ${sessionId} was closed before our report arrived: ${who}.`, 'The server does not record this transfer as completed.');
 }
 
 function isTransient(error: unknown): boolean {

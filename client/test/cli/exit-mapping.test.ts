@@ -16,7 +16,7 @@ describe(describeError.name, () => {
     [new ApiError(403, 'not_invited', 'x'), ExitCode.NotAllowed],
     [new ApiError(410, 'session_closed', 'x', 'cancelled'), ExitCode.Closed],
     [new ApiError(400, 'validation_failed', 'x'), ExitCode.Usage],
-    [new ApiError(404, 'session_not_found', 'x'), ExitCode.Failure],
+    [new ApiError(404, 'session_not_found', 'x'), ExitCode.NotAllowed], // an unknown id looks like another pair's session: not allowed
     [new ServerUnreachableError('https://x', 'ECONNREFUSED'), ExitCode.Unreachable],
     [new ServerNotTrustedError('https://x', 'SELF_SIGNED_CERT_IN_CHAIN', false), ExitCode.Unreachable],
     [new TransferError('integrity', 'x'), ExitCode.Integrity],

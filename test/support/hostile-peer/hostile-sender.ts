@@ -7,7 +7,7 @@ import type { KeyObject } from 'node:crypto';
 import type { Duplex } from 'node:stream';
 import { makeEphemeralKey, makeHello, type HelloMessage } from '../../../client/src/crypto/handshake';
 import { encodeHeader, FrameType } from '../../../client/src/protocol';
-import { receiveFiles, type TransferSummary } from '../../../client/src/transfer';
+import { receiveFiles, type TransferContext, type TransferSummary } from '../../../client/src/transfer';
 import { Channel } from '../../../client/src/transfer/channel';
 import { CHUNK_SIZE, ChunkSealer } from '../../../client/src/transfer/chunk-cipher';
 import { FileHasher, type FileDigests } from '../../../client/src/transfer/digests';
@@ -17,23 +17,27 @@ import type { FileSummary } from '../../../client/src/transfer/types';
 import { makeContexts, type Contexts } from './parties';
 import { duplexPair } from './streams';
 
+/**
+ * The attacker's end of one link: in memory (attackReceiver) or a real pinned TLS socket to a real
+ * `sft` process (./e2e.ts). `ctx` is the sender's own view of the session.
+ */
 export class HostileSender {
   constructor(
     readonly channel: Channel,
-    /** The real file key both sides derived (undefined when the attack lies in the handshake itself). */
+    /** The real file key both sides derived. */
     readonly fileKey: Buffer,
-    readonly contexts: Contexts,
+    readonly ctx: TransferContext,
   ) {}
 
   /** Runs the honest sender half of the handshake on `stream`. */
-  static async connect(stream: Duplex, contexts: Contexts): Promise<HostileSender> {
-    const channel = new Channel(stream, 1000);
-    const { fileKey } = await runHandshake(channel, contexts.sender, 'sender');
-    return new HostileSender(channel, fileKey, contexts);
+  static async connect(stream: Duplex, ctx: TransferContext, timeoutMs = 1000): Promise<HostileSender> {
+    const channel = new Channel(stream, timeoutMs);
+    const { fileKey } = await runHandshake(channel, ctx, 'sender');
+    return new HostileSender(channel, fileKey, ctx);
   }
 
   get sessionId(): string {
-    return this.contexts.sessionId;
+    return this.ctx.sessionId;
   }
 
   /** A MANIFEST with whatever entries (or whole payload object) we like. */
@@ -67,8 +71,8 @@ export class HostileSender {
 
   /** A trailer signature over `files`, by the real sender key unless another key or session is given. */
   sign(files: FileSummary[], opts: { key?: KeyObject; sessionId?: string } = {}): string {
-    const t = { sessionId: opts.sessionId ?? this.sessionId, sender: this.contexts.parties.sender.username, receiver: this.contexts.parties.receiver.username, files };
-    return signTransfer(t, opts.key ?? this.contexts.parties.sender.privateKey);
+    const t = { sessionId: opts.sessionId ?? this.sessionId, sender: this.ctx.self.username, receiver: this.ctx.peer.username, files };
+    return signTransfer(t, opts.key ?? this.ctx.self.identityPrivateKey);
   }
 
   trailer(signature: unknown): Promise<void> {
@@ -91,6 +95,20 @@ export class HostileSender {
   /** Raw bytes straight onto the wire (for headers the encoder would refuse to make). */
   raw(bytes: Buffer): void {
     this.channel.stream.write(bytes);
+  }
+
+  /** Waits for the receiver's RESULT frame and returns its payload. */
+  async result(): Promise<unknown> {
+    return this.channel.expectJson(FrameType.Result);
+  }
+
+  /** Closes our end of the link once what we wrote is flushed, without reading the receiver's answer. */
+  hangUp(): Promise<void> {
+    const stream = this.channel.stream;
+    return new Promise((resolve) => {
+      stream.once('close', () => resolve());
+      stream.end(() => stream.destroy());
+    });
   }
 }
 
@@ -123,9 +141,8 @@ export interface HelloLie {
   ownTlsFingerprint?: string;
 }
 
-/** Sends a HELLO built with the lies in `lie` (signed by `lie.identityKey` or the real key). */
-export async function sendLyingHello(channel: Channel, contexts: Contexts, lie: HelloLie): Promise<void> {
-  const ctx = contexts.sender;
+/** Sends a HELLO built from our side `ctx` with the lies in `lie` (signed by `lie.identityKey` or the real key). */
+export async function sendLyingHello(channel: Channel, ctx: TransferContext, lie: HelloLie): Promise<void> {
   const hello: HelloMessage = makeHello({
     sessionId: lie.sessionId ?? ctx.sessionId,
     role: lie.role ?? 'sender',
@@ -165,7 +182,7 @@ export async function attackReceiver(opts: AttackOptions, script?: (s: HostileSe
   let attackError: unknown;
   try {
     if (opts.rawHandshake) await opts.rawHandshake(new Channel(attacker, 1000), contexts);
-    else await script?.(await HostileSender.connect(attacker, contexts));
+    else await script?.(await HostileSender.connect(attacker, contexts.sender));
   } catch (err) {
     attackError = err;
   }

@@ -21,18 +21,29 @@ export interface Contexts {
   sender: TransferContext;
   receiver: TransferContext;
   sessionId: string;
+  sessionKey: Buffer;
   parties: { sender: Party; receiver: Party };
 }
 
 /** The two sides' views of one session (same session id and key). */
-export function makeContexts(sender = makeParty('alice'), receiver = makeParty('bob'), sessionId = 'adv1-2mxq-8d4r-tz1a'): Contexts {
-  const sessionKey = randomBytes(32);
-  const asSelf = (p: Party) => ({ username: p.username, identityPrivateKey: p.privateKey, identityPublicKey: p.publicKey, tlsFingerprint: p.tlsFingerprint });
-  const asPeer = (p: Party) => ({ username: p.username, identityPublicKey: p.publicKey, tlsFingerprint: p.tlsFingerprint });
+export function makeContexts(
+  sender = makeParty('alice'),
+  receiver = makeParty('bob'),
+  { sessionId = 'k3v9-2mxq-8d4r-tz1a', sessionKey = randomBytes(32) }: { sessionId?: string; sessionKey?: Buffer } = {},
+): Contexts {
   return {
     sender: { sessionId, sessionKey, self: asSelf(sender), peer: asPeer(receiver) },
     receiver: { sessionId, sessionKey, self: asSelf(receiver), peer: asPeer(sender) },
     sessionId,
+    sessionKey,
     parties: { sender, receiver },
   };
+}
+
+function asSelf(p: Party): TransferContext['self'] {
+  return { username: p.username, identityPrivateKey: p.privateKey, identityPublicKey: p.publicKey, tlsFingerprint: p.tlsFingerprint };
+}
+
+function asPeer(p: Party): TransferContext['peer'] {
+  return { username: p.username, identityPublicKey: p.publicKey, tlsFingerprint: p.tlsFingerprint };
 }

@@ -49,3 +49,22 @@ export async function withArena<T>(fn: (arena: Arena) => Promise<T>): Promise<T>
     await rm(root, { recursive: true, force: true });
   }
 }
+
+/** Runs `fn` with a fresh empty temp directory, removed afterwards. */
+export async function withTempDir<T>(fn: (dir: string) => Promise<T>): Promise<T> {
+  const dir = await mkdtemp(join(tmpdir(), 'sft-transfer-test-'));
+  try {
+    return await fn(dir);
+  } finally {
+    await rm(dir, { recursive: true, force: true });
+  }
+}
+
+/** Every file (not directory) under `dir`, relative, with '/' separators (to check nothing was left behind). */
+export async function listTree(dir: string): Promise<string[]> {
+  const entries = await readdir(dir, { recursive: true, withFileTypes: true });
+  return entries
+    .filter((e) => !e.isDirectory())
+    .map((e) => relative(dir, join(e.parentPath, e.name)).split('\\').join('/'))
+    .sort();
+}

@@ -55,9 +55,8 @@ export async function attackSender(
   const receiver = new HostileReceiver(channel);
   try {
     if (opts.helloLie) {
-      // Lie as the receiver: swap the roles so the HELLO is built from the receiver's side.
-      const asReceiver: Contexts = { ...contexts, sender: contexts.receiver };
-      await sendLyingHello(channel, asReceiver, { role: 'receiver', ...opts.helloLie });
+      // Lie as the receiver: the HELLO is built from the receiver's side.
+      await sendLyingHello(channel, contexts.receiver, { role: 'receiver', ...opts.helloLie });
     } else {
       await runHandshake(channel, contexts.receiver, 'receiver');
     }

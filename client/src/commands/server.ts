@@ -7,6 +7,9 @@ export interface ServerCommandOptions extends GlobalOptions {
   host?: string;
   db?: string;
   dataDir?: string;
+  relayPort?: number;
+  /** false with --no-relay. */
+  relay?: boolean;
 }
 
 export async function server(opts: ServerCommandOptions, deps: Deps): Promise<void> {
@@ -17,14 +20,16 @@ export async function server(opts: ServerCommandOptions, deps: Deps): Promise<vo
     dataDir: opts.dataDir ?? deps.env.SFT_DATA_DIR,
     tlsCertFile: deps.env.SFT_TLS_CERT,
     tlsKeyFile: deps.env.SFT_TLS_KEY,
+    relayPort: opts.relay === false ? null : opts.relayPort ?? numberOrUndefined(deps.env.SFT_RELAY_PORT) ?? 8444,
     env: deps.env,
   });
   const lines = [`sft server listening on ${running.url}`];
   if (running.caCertPath) lines.push(`CA certificate: ${running.caCertPath}`);
   if (running.caFingerprint) lines.push(`CA fingerprint (SHA-256): ${formatFingerprint(running.caFingerprint)}`);
+  if (running.relayUrl) lines.push(`Relay: ${running.relayUrl}${running.relay ? ' (started here)' : ''}`);
   deps.reporter.result(
     'listening',
-    { url: running.url, port: running.port, caCertificate: running.caCertPath ?? null, caFingerprint: running.caFingerprint ?? null },
+    { url: running.url, port: running.port, caCertificate: running.caCertPath ?? null, caFingerprint: running.caFingerprint ?? null, relay: running.relayUrl },
     lines,
   );
   await untilAborted(deps.signal);

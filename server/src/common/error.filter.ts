@@ -1,6 +1,7 @@
 import { type ArgumentsHost, Catch, type ExceptionFilter, HttpException, HttpStatus } from '@nestjs/common';
 import type { Response } from 'express';
 import { AuthError, AuthErrorCode } from '../auth/auth.errors';
+import { RelayError, RelayErrorCode } from '../relay/relay.errors';
 import { SessionError, SessionErrorCode } from '../sessions/sessions.errors';
 import { UserError, UserErrorCode } from '../users/users.errors';
 import { RequestError, RequestErrorCode } from './app-error';
@@ -45,6 +46,7 @@ export function toErrorBody(error: unknown): ErrorBody {
     if (error.state) body.state = error.state;
     return body;
   }
+  if (error instanceof RelayError) return { statusCode: relayStatus(error.code), code: error.code, message: error.message };
   if (error instanceof RequestError) return { statusCode: requestStatus(error.code), code: error.code, message: error.message };
   const parserError = bodyParserError(error);
   if (parserError) return toErrorBody(parserError);
@@ -98,6 +100,15 @@ function sessionStatus(code: SessionErrorCode): number {
       return HttpStatus.CONFLICT;
     case SessionErrorCode.Closed:
       return HttpStatus.GONE;
+    default:
+      return assertUnreachable(code);
+  }
+}
+
+function relayStatus(code: RelayErrorCode): number {
+  switch (code) {
+    case RelayErrorCode.Unavailable:
+      return HttpStatus.SERVICE_UNAVAILABLE;
     default:
       return assertUnreachable(code);
   }

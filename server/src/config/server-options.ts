@@ -33,6 +33,11 @@ export interface ServerOptions {
   sessionLookupLimit?: number;
   /** Deadlines for slow or stalled clients (slowloris); see connection-limits.ts. Not read from the environment. */
   connectionLimits?: Partial<ConnectionLimits>;
+  /**
+   * Start the relay (relay/src) beside the server on this port (0 = any free port), with the server's
+   * certificate; null or absent = no relay here. Tickets then name it, unless SFT_RELAY_URL is set.
+   */
+  relayPort?: number | null;
   /** No request logs on stdout. */
   quiet?: boolean;
   /** Environment to read instead of process.env (tests). */

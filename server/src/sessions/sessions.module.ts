@@ -13,5 +13,6 @@ import { SessionsService } from './sessions.service';
   imports: [TypeOrmModule.forFeature([Session]), UsersModule, AuthModule],
   controllers: [SessionsController],
   providers: [SessionsService, SessionKeyCipher, SessionChanges, SessionSweeper],
+  exports: [SessionsService],
 })
 export class SessionsModule {}

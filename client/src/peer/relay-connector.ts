@@ -1,0 +1,105 @@
+/**
+ * The client end of the relay line (docs/protocol.md "The relay line"): TLS to the relay, verified like
+ * the server (the server's CA, or the system's roots), the opening line with the ticket, then nothing
+ * until the relay's `ok\n`. What comes back is a plain byte pipe to the other participant, over which
+ * the peers run their usual pinned TLS 1.3 (`tls.connect({ socket })` / `new TLSSocket(socket, { isServer })`).
+ *
+ * Not wired into host-session/join yet (issue 12, phase 2: the race between direct and relayed paths).
+ */
+import type { Duplex } from 'node:stream';
+import { connect, type TLSSocket } from 'node:tls';
+import { openingLine, parseRelayUrl, type RelayAddress } from '../../../relay/src/opening-line';
+import { TransferError } from '../transfer/errors';
+
+/** Default time from dialing the relay to its `ok` (the other participant must connect within it too). */
+export const DEFAULT_RELAY_TIMEOUT_MS = 60_000;
+/** Longest answer line the relay sends. */
+const MAX_ANSWER = 512;
+
+export interface RelayConnectOptions {
+  /** `tls://host:port`, as the server's ticket answer names it. */
+  relayUrl: string;
+  /** The ticket text from `POST /sessions/:id/relay-ticket`. */
+  ticket: string;
+  /** PEM of the CA that issued the relay's certificate (the server's CA); undefined = the system's roots. */
+  ca?: string;
+  timeoutMs?: number;
+  signal?: AbortSignal;
+}
+
+/**
+ * Resolves with the relay socket once the relay said `ok` (any bytes that came after `ok\n` are put
+ * back, so the caller's TLS sees them). Rejects with TransferError: 'unreachable' when the relay cannot
+ * be reached, refuses (its `error:` reason is in the message) or the other side does not come in time;
+ * 'tls' when the relay's certificate is not trusted.
+ */
+export function connectRelay(opts: RelayConnectOptions): Promise<Duplex> {
+  const relay: RelayAddress = parseRelayUrl(opts.relayUrl, 'relay url');
+  const where = `${relay.host}:${relay.port}`;
+  return new Promise((resolve, reject) => {
+    let settled = false;
+    const socket: TLSSocket = connect({
+      host: relay.host,
+      port: relay.port,
+      servername: /^[\d.]+$|:/.test(relay.host) ? undefined : relay.host,
+      ca: opts.ca,
+      minVersion: 'TLSv1.2',
+    });
+    const fail = (error: TransferError) => {
+      if (settled) return;
+      settled = true;
+      cleanUp();
+      socket.destroy();
+      reject(error);
+    };
+    const timer = setTimeout(
+      () => fail(new TransferError('unreachable', `The relay at ${where} did not pair us with the peer in time.`)),
+      opts.timeoutMs ?? DEFAULT_RELAY_TIMEOUT_MS,
+    );
+    const onAbort = () => fail(new TransferError('unreachable', 'Cancelled while waiting for the relay.'));
+    opts.signal?.addEventListener('abort', onAbort, { once: true });
+
+    let answer = Buffer.alloc(0);
+    const onData = (chunk: Buffer) => {
+      answer = Buffer.concat([answer, chunk]);
+      const newline = answer.indexOf(0x0a);
+      if (newline === -1) {
+        if (answer.length > MAX_ANSWER) fail(new TransferError('unreachable', `The relay at ${where} sent a malformed answer.`));
+        return;
+      }
+      const line = answer.subarray(0, newline).toString('utf8');
+      if (line === 'ok') {
+        settled = true;
+        cleanUp();
+        socket.pause();
+        const rest = answer.subarray(newline + 1);
+        if (rest.length > 0) socket.unshift(rest);
+        resolve(socket);
+        return;
+      }
+      const reason = /^error: (.{1,200})$/.exec(line)?.[1].replace(/[^\x20-\x7e]/g, '?');
+      fail(new TransferError('unreachable', reason ? `The relay at ${where} refused: ${reason}.` : `The relay at ${where} sent a malformed answer.`));
+    };
+    const onError = (error: NodeJS.ErrnoException) => {
+      const code = error.code ?? '';
+      if (/CERT|SELF_SIGNED|UNABLE_TO|ERR_TLS/.test(code)) {
+        fail(new TransferError('tls', `The relay at ${where} presented a certificate we do not trust (${code}).`, false, { cause: error }));
+      } else {
+        fail(new TransferError('unreachable', `Could not reach the relay at ${where} (${code || error.message}).`, false, { cause: error }));
+      }
+    };
+    const onClose = () => fail(new TransferError('unreachable', `The relay at ${where} closed the connection before pairing us.`));
+    const cleanUp = () => {
+      clearTimeout(timer);
+      opts.signal?.removeEventListener('abort', onAbort);
+      socket.off('data', onData);
+      socket.off('close', onClose);
+      socket.off('error', onError);
+      socket.on('error', () => undefined); // later errors surface through the caller's reads and writes
+    };
+    socket.once('secureConnect', () => socket.write(openingLine(opts.ticket)));
+    socket.on('data', onData);
+    socket.once('error', onError);
+    socket.once('close', onClose);
+  });
+}

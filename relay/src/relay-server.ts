@@ -104,6 +104,8 @@ class Relay {
   private readonly perAccount = new Map<string, number>();
   private readonly pendingPerAddress = new Map<string, number>();
   private readonly sockets = new Set<Socket>();
+  /** Sockets of a made pair: they may be half-closed (one direction ended, the other still flowing). */
+  private readonly pairedSockets = new WeakSet<TLSSocket>();
   private pruneTimer: NodeJS.Timeout | null = null;
 
   constructor(private readonly options: RelayOptions) {
@@ -176,10 +178,14 @@ class Relay {
       raw.destroy();
     }, this.limits.openingTimeoutMs);
     raw.once('close', endOpening);
+    // Half-open connections are kept only between paired peers: before that, an end is a goodbye.
+    const onRawEnd = () => raw.destroy();
+    raw.once('end', onRawEnd);
 
     raw.once('data', (first: Buffer) => {
       raw.pause();
       raw.unshift(first);
+      raw.off('end', onRawEnd);
       if (first[0] !== TLS_HANDSHAKE_RECORD) {
         endOpening();
         this.log({ event: 'refused', reason: 'not TLS', address });
@@ -189,6 +195,17 @@ class Relay {
       }
       socket = new TLSSocket(raw, { isServer: true, secureContext: this.context });
       const tlsSocket = socket;
+      // Once TLS owns the connection, the raw socket does not always report its close: the TLS socket does.
+      this.sockets.add(tlsSocket);
+      tlsSocket.once('end', () => {
+        if (!this.isPaired(tlsSocket)) tlsSocket.destroy();
+      });
+      tlsSocket.once('close', () => {
+        endOpening();
+        this.sockets.delete(tlsSocket);
+        this.sockets.delete(raw);
+        raw.destroy();
+      });
       tlsSocket.on('error', (error: NodeJS.ErrnoException) => {
         if (!secure) {
           endOpening();
@@ -217,9 +234,17 @@ class Relay {
       socket.off('data', onData);
       socket.pause();
       endOpening();
-      if (newline + 1 < buffered.length) return this.refuse(socket, 'data before ok', address);
       const line = buffered.subarray(0, newline).toString('latin1');
       if (!/^[\x20-\x7e]*$/.test(line)) return this.refuse(socket, 'bad opening line', address);
+      if (newline + 1 < buffered.length) {
+        try {
+          parseOpeningLine(line);
+        } catch (error) {
+          if (error instanceof OpeningLineError) return this.refuse(socket, error.reason, address);
+          throw error;
+        }
+        return this.refuse(socket, 'data before ok', address);
+      }
       this.admit(socket, line, address);
     };
     socket.on('data', onData);
@@ -293,6 +318,7 @@ class Relay {
   private pair(session: SessionSlots, host: Participant, joiner: Participant): void {
     for (const side of [host, joiner]) {
       side.paired = true;
+      this.pairedSockets.add(side.socket);
       clearTimeout(side.pairTimer);
       side.socket.off('data', side.onEarlyData);
       side.socket.pause();
@@ -336,6 +362,10 @@ class Relay {
     a.write(OK_LINE);
     b.write(OK_LINE);
     this.log({ event: 'paired', session: session.sid });
+  }
+
+  private isPaired(socket: TLSSocket): boolean {
+    return this.pairedSockets.has(socket);
   }
 
   private releaseAccount(account: string): void {

@@ -28,8 +28,8 @@ export interface RelayConnectOptions {
 }
 
 /**
- * Resolves with the relay socket once the relay said `ok` (any bytes that came after `ok\n` are put
- * back, so the caller's TLS sees them). Rejects with TransferError: 'unreachable' when the relay cannot
+ * Resolves with the relay socket once the relay said `ok`, paused, with any bytes that came after
+ * `ok\n` put back: the caller's TLS (or its own 'data' listener followed by `resume()`) reads them. Rejects with TransferError: 'unreachable' when the relay cannot
  * be reached, refuses (its `error:` reason is in the message) or the other side does not come in time;
  * 'tls' when the relay's certificate is not trusted.
  */

@@ -7,9 +7,12 @@
  * Not wired into host-session/join yet (issue 12, phase 2: the race between direct and relayed paths).
  */
 import type { Duplex } from 'node:stream';
-import { connect, type TLSSocket } from 'node:tls';
+import { connect, createServer as createTlsServer, type TLSSocket } from 'node:tls';
+import type { KeyAndCert } from '../../../certs/src/x509';
 import { openingLine, parseRelayUrl, type RelayAddress } from '../../../relay/src/opening-line';
 import { TransferError } from '../transfer/errors';
+import { assertCertificateMatches, derMatches, pinnedTlsOptions } from './pinning';
+import type { PeerCertificate } from './types';
 
 /** Default time from dialing the relay to its `ok` (the other participant must connect within it too). */
 export const DEFAULT_RELAY_TIMEOUT_MS = 60_000;
@@ -38,7 +41,7 @@ export function connectRelay(opts: RelayConnectOptions): Promise<Duplex> {
   const where = `${relay.host}:${relay.port}`;
   return new Promise((resolve, reject) => {
     let settled = false;
-    const socket: TLSSocket = connect({
+    const socket = connect({
       host: relay.host,
       port: relay.port,
       servername: /^[\d.]+$|:/.test(relay.host) ? undefined : relay.host,
@@ -101,5 +104,82 @@ export function connectRelay(opts: RelayConnectOptions): Promise<Duplex> {
     socket.on('data', onData);
     socket.once('error', onError);
     socket.once('close', onClose);
+  });
+}
+
+export interface RelayedLinkOptions {
+  /** The pipe from connectRelay. */
+  socket: Duplex;
+  /** The host is the TLS server, the joiner the TLS client — as on the direct link. */
+  role: 'host' | 'joiner';
+  own: KeyAndCert;
+  peer: PeerCertificate;
+  timeoutMs?: number;
+}
+
+/**
+ * The peers' usual pinned TLS 1.3 (pinning.ts: our certificate, the peer's exact certificate as the only
+ * `ca`, and the SHA-256 compared once more) over a relayed pipe. The relay sees only TLS records.
+ */
+export function securePinnedOverRelay(opts: RelayedLinkOptions): Promise<TLSSocket> {
+  assertCertificateMatches(opts.peer);
+  const tlsOptions = pinnedTlsOptions(opts.own, opts.peer);
+  return new Promise((resolve, reject) => {
+    let settled = false;
+    let pinMismatch = false;
+    let socket: TLSSocket | null = null;
+    const timer = setTimeout(
+      () => fail(new TransferError('timeout', 'The TLS handshake with the peer through the relay timed out.')),
+      opts.timeoutMs ?? DEFAULT_RELAY_TIMEOUT_MS,
+    );
+    const fail = (error: TransferError) => {
+      if (settled) return;
+      settled = true;
+      clearTimeout(timer);
+      socket?.destroy();
+      opts.socket.destroy();
+      reject(error);
+    };
+    const onError = (error: Error) =>
+      fail(new TransferError('tls', pinMismatch
+        ? 'The peer presented a certificate other than the pinned one; refused.'
+        : `Secure connection to the peer through the relay failed: ${error.message}`, false, { cause: error }));
+    const done = (secured: TLSSocket) => {
+      if (settled) return secured.destroy();
+      if (!derMatches(secured.getPeerCertificate().raw, opts.peer.fingerprint)) {
+        pinMismatch = true;
+        return onError(new Error('pin mismatch'));
+      }
+      settled = true;
+      clearTimeout(timer);
+      secured.off('error', onError);
+      secured.on('error', () => undefined); // later errors surface through reads and writes (see FrameReader)
+      resolve(secured);
+    };
+    if (opts.role === 'joiner') {
+      socket = connect({
+        socket: opts.socket,
+        ...tlsOptions,
+        servername: 'sft-peer',
+        checkServerIdentity: (_host, cert) => {
+          if (derMatches(cert.raw, opts.peer.fingerprint)) return undefined;
+          pinMismatch = true;
+          return new Error("The peer's certificate is not the pinned one.");
+        },
+      });
+      const client = socket;
+      client.once('error', onError);
+      client.once('secureConnect', () => done(client));
+    } else {
+      // A non-listening tls.Server, as in listen.ts: it enforces requestCert + rejectUnauthorized on the pipe.
+      const server = createTlsServer({ ...tlsOptions, requestCert: true, rejectUnauthorized: true });
+      server.once('tlsClientError', onError);
+      server.once('secureConnection', (secured: TLSSocket) => {
+        socket = secured;
+        secured.once('error', onError);
+        done(secured);
+      });
+      server.emit('connection', opts.socket);
+    }
   });
 }

@@ -1,4 +1,4 @@
-import { readFileSync } from 'node:fs';
+import { readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { publicKeyFromBase64, verifyTicket } from '../../../relay/src/ticket';
@@ -79,6 +79,18 @@ describe(RelayTicketsController.name, () => {
     const res = await ticketFor(bob, id);
     expect(res.status).toBe(410);
     expect(res.body).toMatchObject({ code: 'session_closed', state: 'cancelled' });
+  });
+
+  it('keeps the signing key 0600 in the data dir and publishes only its public half', () => {
+    expect(statSync(join(t.dataDir, 'relay-ticket.key')).mode & 0o777).toBe(0o600);
+    const seed = readFileSync(join(t.dataDir, 'relay-ticket.key'), 'utf8');
+    expect(readFileSync(join(t.dataDir, 'relay-ticket.pub'), 'utf8')).not.toContain(seed.trim());
+  });
+
+  it('documents the route in OpenAPI', async () => {
+    const res = await t.api.get('/docs-json');
+    expect(Object.keys(res.body.paths)).toContain('/sessions/{id}/relay-ticket');
+    expect(res.body.components.schemas.RelayTicketView.required).toEqual(expect.arrayContaining(['ticket', 'relay', 'role', 'byteCap', 'expiresAt']));
   });
 
   it('answers 401 without a token', async () => {

@@ -1,5 +1,6 @@
 /** `sft relay [--port N] [--host H] [--url tls://NAME:PORT] [--data-dir D]`: run the blind relay alone until SIGINT/SIGTERM. */
 import type { Deps, GlobalOptions } from './deps';
+import { untilAborted } from './until-aborted';
 
 export interface RelayCommandOptions extends GlobalOptions {
   port?: number;
@@ -17,12 +18,4 @@ export async function relay(opts: RelayCommandOptions, deps: Deps): Promise<void
   deps.reporter.step('stopping', {}, 'Stopping the relay...');
   await running.close();
   deps.reporter.step('stopped', {}, 'Relay stopped.');
-}
-
-function untilAborted(signal: AbortSignal | undefined): Promise<void> {
-  return new Promise((resolve) => {
-    if (!signal) return;
-    if (signal.aborted) return resolve();
-    signal.addEventListener('abort', () => resolve(), { once: true });
-  });
 }

@@ -13,6 +13,11 @@ export default tseslint.config(
     },
   },
   {
+    // db/ holds only the TypeORM CLI entry, which makes a DataSource when loaded: the app never imports it.
+    files: ['server/src/**/*.ts', 'client/src/**/*.ts'],
+    rules: { 'no-restricted-imports': ['error', { patterns: [{ group: ['**/db/*'], message: 'db/ is the TypeORM CLI entry only; import server/src/database.' }] }] },
+  },
+  {
     files: ['bin/**/*.js'],
     languageOptions: { sourceType: 'commonjs', globals: { require: 'readonly', process: 'readonly', __dirname: 'readonly' } },
     rules: { '@typescript-eslint/no-require-imports': 'off' },

@@ -5,6 +5,7 @@
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { redactUrl } from '../server/src/common/redact-url';
 import { parseArgs, SECTIONS, USAGE, UsageError, type BenchConfig } from './lib/config';
 import { log } from './lib/log';
 import { machineInfo } from './lib/machine';
@@ -48,18 +49,12 @@ async function main(argv: string[]): Promise<number> {
   return 0;
 }
 
-/** The URL without its password (the results file is shared). */
-function redactUrl(url: string): string {
-  const parsed = new URL(url);
-  if (parsed.password) parsed.password = '***';
-  return parsed.toString();
-}
-
 function writeJson(config: BenchConfig, machine: ReturnType<typeof machineInfo>, startedAt: Date, results: Results, targets: ReturnType<typeof checkTargets>): string {
   mkdirSync(RESULTS_DIR, { recursive: true });
   const file = join(RESULTS_DIR, `${startedAt.toISOString().replace(/[:.]/g, '-')}.json`);
   const finishedAt = new Date();
   const { sections, ...settings } = config;
+  // The results file is shared: the database URL goes in without its password.
   const report = { startedAt, finishedAt, seconds: (finishedAt.getTime() - startedAt.getTime()) / 1000, machine, config: { ...settings, mysqlUrl: redactUrl(settings.mysqlUrl), sections: [...sections] }, rows: results.rows, targets };
   writeFileSync(file, `${JSON.stringify(report, null, 2)}\n`);
   return file;

@@ -1,60 +1,11 @@
 /**
- * The one TypeORM DataSource definition: the server builds its connection from
- * `dataSourceOptions()`, and the TypeORM CLI uses the default export
- * (`npx typeorm -d dist/db/data-source.js migration:run`, database from SFT_DB_URL).
+ * The TypeORM CLI entry, and nothing else: the server never imports this file.
+ * `npm run build && SFT_DB_URL=mysql://root@127.0.0.1:3306/sft npx typeorm migration:show -d dist/db/data-source.js`
+ * The DataSource is made when the CLI loads this file, from SFT_DB_URL (default `sqlite:.sft-data/sft.sqlite`),
+ * with the options the server uses (server/src/database/data-source-options.ts).
  */
-import { DataSource, type DataSourceOptions } from 'typeorm';
-import { RevokedToken } from '../server/src/auth/revoked-token.entity';
-import { type DatabaseConfig, parseDatabaseUrl } from '../server/src/config/app-config';
-import { Session } from '../server/src/sessions/session.entity';
-import { User } from '../server/src/users/user.entity';
-import { CreateUsers1763900000000 } from './migrations/1763900000000-CreateUsers';
-import { CreateRevokedTokens1763900000001 } from './migrations/1763900000001-CreateRevokedTokens';
-import { CreateSessions1763900000002 } from './migrations/1763900000002-CreateSessions';
-import { WidenSessionFileLists1763900000003 } from './migrations/1763900000003-WidenSessionFileLists';
+import { DataSource } from 'typeorm';
+import { parseDatabaseUrl } from '../server/src/config/app-config';
+import { dataSourceOptions } from '../server/src/database/data-source-options';
 
-export const ENTITIES = [User, RevokedToken, Session];
-export const MIGRATIONS = [
-  CreateUsers1763900000000,
-  CreateRevokedTokens1763900000001,
-  CreateSessions1763900000002,
-  WidenSessionFileLists1763900000003,
-];
-
-/** Connection options for SQLite (better-sqlite3) or MySQL/MariaDB (mysql2). Never `synchronize`. */
-export function dataSourceOptions(database: DatabaseConfig): DataSourceOptions {
-  const common = {
-    entities: ENTITIES,
-    migrations: MIGRATIONS,
-    migrationsRun: true,
-    migrationsTransactionMode: 'each' as const,
-    synchronize: false,
-    logging: false,
-  };
-  if (database.type === 'sqlite') {
-    return {
-      ...common,
-      type: 'better-sqlite3',
-      database: database.path,
-      // WAL lets the long-poll readers and the writers work side by side; foreign keys are off by default in SQLite.
-      prepareDatabase: (db: { pragma(statement: string): unknown }) => {
-        db.pragma('journal_mode = WAL');
-        db.pragma('synchronous = NORMAL'); // WAL: survives a crash of the process; a power cut may lose the last commits, never corrupts
-        db.pragma('busy_timeout = 5000');
-        db.pragma('foreign_keys = ON');
-      },
-    };
-  }
-  return {
-    ...common,
-    type: 'mysql',
-    url: database.url,
-    timezone: 'Z',
-    charset: 'utf8mb4_unicode_ci',
-    connectTimeout: 5000,
-    extra: { connectionLimit: 10 },
-  };
-}
-
-/** The DataSource for the TypeORM CLI. */
 export default new DataSource(dataSourceOptions(parseDatabaseUrl(process.env.SFT_DB_URL ?? 'sqlite:.sft-data/sft.sqlite')));

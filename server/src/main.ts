@@ -12,6 +12,8 @@ import type { NestExpressApplication } from '@nestjs/platform-express';
 import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
 import { json } from 'express';
 import { AppModule } from './app.module';
+import { BODY_LIMIT, SESSION_BODY_LIMIT, SESSION_BODY_ROUTES } from './common/body-limits';
+import { redactUrl } from './common/redact-url';
 import { requestLogger } from './common/request-logger';
 import { AppConfig } from './config/app-config';
 import { AppSecrets } from './config/app-secrets';
@@ -24,11 +26,7 @@ import { startRelay, type RunningRelay } from '../../relay/src/relay-server';
 import { publicKeyFromBase64 } from '../../relay/src/ticket';
 
 export type { ServerOptions } from './config/server-options';
-
-/** Largest request body. */
-export const BODY_LIMIT = '64kb';
-/** Largest body for creating or reporting on a session, which list up to 1,000 files with their digests. */
-export const SESSION_BODY_LIMIT = '2mb';
+export { ConfigError } from './config/config-error';
 
 export interface RunningServer {
   /** e.g. https://127.0.0.1:40123 (with the real port). */
@@ -58,8 +56,8 @@ export async function startServer(options: ServerOptions = {}): Promise<RunningS
     keepDatabaseFilesPrivate(config.database.path);
   }
 
-  const relay = options.relayPort === undefined || options.relayPort === null ? null : await startRelay({
-    port: options.relayPort,
+  const relay = config.relayPort === null ? null : await startRelay({
+    port: config.relayPort,
     host: config.host,
     url: relaySettings.url ?? undefined,
     publicKey: publicKeyFromBase64(relaySettings.publicKeyBase64, 'relay public key'),
@@ -84,7 +82,7 @@ export async function startServer(options: ServerOptions = {}): Promise<RunningS
   app.disable('x-powered-by');
   if (!config.quiet) app.use(requestLogger());
   // The first parser that reads a body marks it parsed; the second then skips it.
-  app.use(/^\/sessions(\/[^/]+\/report)?$/, json({ limit: SESSION_BODY_LIMIT }));
+  app.use(SESSION_BODY_ROUTES, json({ limit: SESSION_BODY_LIMIT }));
   app.useBodyParser('json', { limit: BODY_LIMIT });
   setUpOpenApi(app);
 
@@ -146,10 +144,4 @@ function describeStartError(error: unknown, config: AppConfig): string {
   const message = error instanceof Error ? error.message : String(error);
   const where = config.database.type === 'sqlite' ? config.database.path : redactUrl(config.database.url);
   return `${message.split('\n')[0]} (database: ${where})`;
-}
-
-function redactUrl(url: string): string {
-  const parsed = new URL(url);
-  if (parsed.password) parsed.password = '***';
-  return parsed.toString();
 }

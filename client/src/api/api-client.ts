@@ -1,8 +1,10 @@
 /** Typed client for the sft server API (docs/api.md). One method per endpoint. */
+import { DEFAULT_WAIT_SECONDS } from '../../../server/src/sessions/session-limits';
+import { ApiError } from './api-error';
 import { requestJson } from './https-json';
 import type {
   CreateSessionBody, JoinAnswer, LoginAnswer, MeAnswer, ReportBody, SessionState, SessionView, SessionWithKey,
-  SigningKeyAnswer,
+  SigningKeyAnswer, UserAnswer,
 } from './types';
 
 export interface ApiClientOptions {
@@ -23,12 +25,7 @@ export class ApiClient {
     return this.options.serverUrl;
   }
 
-  /** The same server and CA with another token. */
-  withToken(token: string): ApiClient {
-    return new ApiClient({ ...this.options, token });
-  }
-
-  register(username: string, password: string): Promise<{ id: string | number; username: string }> {
+  register(username: string, password: string): Promise<UserAnswer> {
     return this.call('POST', 'auth/register', { username, password });
   }
 
@@ -64,8 +61,8 @@ export class ApiClient {
     return this.call('GET', `sessions/${encodeURIComponent(id)}`);
   }
 
-  /** Long-polls until the session's state is no longer `state`, or `timeoutSeconds` pass. */
-  waitSession(id: string, state: SessionState, timeoutSeconds = 25, signal?: AbortSignal): Promise<SessionView> {
+  /** Long-polls until the session's state is no longer `state`, or `timeoutSeconds` (the server's default) pass. */
+  waitSession(id: string, state: SessionState, timeoutSeconds = DEFAULT_WAIT_SECONDS, signal?: AbortSignal): Promise<SessionView> {
     const query = `state=${encodeURIComponent(state)}&timeout=${timeoutSeconds}`;
     const { serverUrl, ca, token } = this.options;
     const path = `sessions/${encodeURIComponent(id)}/wait?${query}`;
@@ -73,8 +70,17 @@ export class ApiClient {
     return requestJson<SessionView>({ baseUrl: serverUrl, method: 'GET', path, token, ca, timeoutMs, signal });
   }
 
-  joinSession(id: string, certificate: string): Promise<JoinAnswer> {
-    return this.call('POST', `sessions/${encodeURIComponent(id)}/join`, { certificate });
+  /**
+   * Joins a session. The host's signing key is needed to check who is on the other end, so an answer
+   * without one (a host who never uploaded a key) is refused here, like the host's own lookup of the joiner.
+   */
+  async joinSession(id: string, certificate: string): Promise<JoinAnswer & { hostSigningKey: string }> {
+    const answer = await this.call<JoinAnswer>('POST', `sessions/${encodeURIComponent(id)}/join`, { certificate });
+    const { hostSigningKey } = answer;
+    if (hostSigningKey === null) {
+      throw new ApiError(404, 'signing_key_missing', `${answer.session.host} has not uploaded a signing key yet, so their identity cannot be checked.`);
+    }
+    return { ...answer, hostSigningKey };
   }
 
   report(id: string, body: ReportBody): Promise<SessionView> {

@@ -1,83 +1,36 @@
-/** Shapes of the server API (docs/api.md). */
+/**
+ * Shapes of the server API (docs/api.md), taken from the server's own DTO classes (`import type`: nothing of
+ * the server is loaded at run time). A change to a DTO on one side fails the type check on the other.
+ * `Wire<T>` is the DTO as it travels in JSON: the server's string enums become their string values.
+ */
+import type { LoginView, MeView, UserView } from '../../../server/src/auth/dto/auth-views.dto';
+import type { CreateSessionDto, EndpointDto, ReportDto, ReportedFileDto } from '../../../server/src/sessions/dto/session-requests.dto';
+import type {
+  CreatedSessionView, JoinedSessionView, SessionView as SessionViewDto,
+} from '../../../server/src/sessions/dto/session-view.dto';
+import type { SessionDirection, SessionState as SessionStateEnum } from '../../../server/src/sessions/session-state';
+import type { SigningKeyView } from '../../../server/src/users/dto/signing-key.dto';
 
-export type SessionState = 'waiting' | 'joined' | 'completed' | 'failed' | 'cancelled' | 'expired';
-export type Direction = 'host-sends' | 'host-receives';
+/** A server DTO as JSON: string enums as their values (`'waiting'`, not `SessionState.Waiting`), deeply. */
+export type Wire<T> = T extends string
+  ? `${T}`
+  : T extends readonly (infer Item)[]
+    ? Wire<Item>[]
+    : T extends object
+      ? { [K in keyof T]: Wire<T[K]> }
+      : T;
 
-export interface Endpoint {
-  host: string;
-  port: number;
-}
-
-export interface SessionView {
-  id: string;
-  state: SessionState;
-  direction: Direction;
-  host: string;
-  joiner: string | null;
-  invitee: string | null;
-  endpoint: Endpoint;
-  hostCertificate: string;
-  hostFingerprint: string;
-  joinerCertificate: string | null;
-  joinerFingerprint: string | null;
-  files: { name: string; size: number }[] | null;
-  bytes: number;
-  reason: string | null;
-  createdAt: string;
-  expiresAt: string;
-  closedAt: string | null;
-}
-
-export interface LoginAnswer {
-  token: string;
-  expiresAt: string;
-  user: { id: string | number; username: string };
-}
-
-export interface MeAnswer {
-  id: string | number;
-  username: string;
-  signingKey: string | null;
-}
-
-export interface SigningKeyAnswer {
-  username: string;
-  publicKey: string;
-  fingerprint: string;
-}
-
-export interface CreateSessionBody {
-  direction: Direction;
-  invitee?: string;
-  endpoint: Endpoint;
-  certificate: string;
-  files?: { name: string; size: number }[];
-}
-
-export interface SessionWithKey {
-  session: SessionView;
-  /** Base64 of the 32-byte session key. Secret. */
-  key: string;
-}
-
-export interface JoinAnswer extends SessionWithKey {
-  hostSigningKey: string;
-}
-
-export interface FileDigest {
-  name: string;
-  size: number;
-  crc32: string;
-  sha256: string;
-}
-
-export interface ReportBody {
-  role: 'sender' | 'receiver';
-  bytes: number;
-  files: FileDigest[];
-  verified: boolean;
-  reason?: string;
-}
-
-/** States after which a session will not change again. */
-export const CLOSED_STATES: readonly SessionState[] = ['completed', 'failed', 'cancelled', 'expired'];
+export type SessionState = `${SessionStateEnum}`;
+export type Direction = `${SessionDirection}`;
+export type Endpoint = Wire<EndpointDto>;
+export type SessionView = Wire<SessionViewDto>;
+export type UserAnswer = Wire<UserView>;
+export type LoginAnswer = Wire<LoginView>;
+export type MeAnswer = Wire<MeView>;
+export type SigningKeyAnswer = Wire<SigningKeyView>;
+export type CreateSessionBody = Wire<CreateSessionDto>;
+/** `key`: base64 of the 32-byte session key. Secret. */
+export type SessionWithKey = Wire<CreatedSessionView>;
+export type JoinAnswer = Wire<JoinedSessionView>;
+export type FileDigest = Wire<ReportedFileDto>;
+export type ReportBody = Wire<ReportDto>;

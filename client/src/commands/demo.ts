@@ -17,6 +17,7 @@ import type { Deps, GlobalOptions } from './deps';
 import { filesEqual, writeRandomFile } from './demo-files';
 import { hostSession } from './host-session';
 import { join } from './join';
+import { loadServer } from './load-server';
 import { register } from './register';
 
 export interface DemoOptions extends GlobalOptions {
@@ -29,7 +30,8 @@ export async function demo(opts: DemoOptions, deps: Deps): Promise<void> {
   const dir = await fs.mkdtemp(path.join(os.tmpdir(), 'sft-demo-'));
   const say = (event: string, data: Record<string, unknown>, text: string) => deps.reporter.step(event, data, `[demo] ${text}`);
   say('demo-dir', { dir }, `Working in ${dir}`);
-  const running = await (await loadServer()).startServer({
+  const { startServer } = await loadServer();
+  const running = await startServer({
     port: 0,
     host: '127.0.0.1',
     dataDir: path.join(dir, 'server'),
@@ -103,9 +105,4 @@ function userDeps(name: string, dir: string, parent: Deps) {
       return new ApiClient({ serverUrl, ca: ca ? await fs.readFile(ca, 'utf8') : undefined, token: credentials?.token });
     },
   };
-}
-
-/** Loaded on demand: the server pulls in NestJS and TypeORM, which the other commands do not need. */
-function loadServer(): Promise<typeof import('../../../server/src/main')> {
-  return import('../../../server/src/main');
 }

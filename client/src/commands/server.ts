@@ -1,6 +1,8 @@
 /** `sft server [--port N] [--host H] [--db URL] [--data-dir D]`: run the server until SIGINT/SIGTERM. */
 import { formatFingerprint } from '../../../certs/src/x509';
+import { usageError } from '../errors';
 import type { Deps, GlobalOptions } from './deps';
+import { loadServer } from './load-server';
 
 export interface ServerCommandOptions extends GlobalOptions {
   port?: number;
@@ -12,17 +14,26 @@ export interface ServerCommandOptions extends GlobalOptions {
   relay?: boolean;
 }
 
+/**
+ * Options go to the server as given; the server's AppConfig alone falls back to the environment
+ * (SFT_PORT, SFT_HOST, SFT_DB_URL, SFT_DATA_DIR, SFT_TLS_CERT/KEY, …) and checks every value.
+ * A bad setting is a usage error (exit 2) with AppConfig's one-line message.
+ */
 export async function server(opts: ServerCommandOptions, deps: Deps): Promise<void> {
-  const running = await (await loadServer()).startServer({
-    port: opts.port ?? numberOrUndefined(deps.env.SFT_PORT) ?? 8443,
-    host: opts.host ?? deps.env.SFT_HOST ?? '127.0.0.1',
-    dbUrl: opts.db ?? deps.env.SFT_DB_URL,
-    dataDir: opts.dataDir ?? deps.env.SFT_DATA_DIR,
-    tlsCertFile: deps.env.SFT_TLS_CERT,
-    tlsKeyFile: deps.env.SFT_TLS_KEY,
-    relayPort: opts.relay === false ? null : opts.relayPort ?? numberOrUndefined(deps.env.SFT_RELAY_PORT) ?? 8444,
+  const { startServer, ConfigError } = await loadServer();
+  const running = await startServer({
+    port: opts.port,
+    host: opts.host,
+    dbUrl: opts.db,
+    dataDir: opts.dataDir,
+    relay: opts.relay === false ? 'off' : 'default',
+    relayPort: opts.relayPort,
     env: deps.env,
-  });
+  }).catch(
+    (error: unknown) => {
+      throw error instanceof ConfigError ? usageError(error.message) : error;
+    },
+  );
   const lines = [`sft server listening on ${running.url}`];
   if (running.caCertPath) lines.push(`CA certificate: ${running.caCertPath}`);
   if (running.caFingerprint) lines.push(`CA fingerprint (SHA-256): ${formatFingerprint(running.caFingerprint)}`);
@@ -44,13 +55,4 @@ function untilAborted(signal: AbortSignal | undefined): Promise<void> {
     if (signal.aborted) return resolve();
     signal.addEventListener('abort', () => resolve(), { once: true });
   });
-}
-
-function numberOrUndefined(value: string | undefined): number | undefined {
-  return value && /^\d+$/.test(value) ? Number(value) : undefined;
-}
-
-/** Loaded on demand: the server pulls in NestJS and TypeORM, which the other commands do not need. */
-function loadServer(): Promise<typeof import('../../../server/src/main')> {
-  return import('../../../server/src/main');
 }

@@ -10,7 +10,7 @@ import type { Duplex } from 'node:stream';
 import { connect, createServer as createTlsServer, type TLSSocket } from 'node:tls';
 import type { KeyAndCert } from '../../../certs/src/x509';
 import { openingLine, parseRelayUrl, type RelayAddress } from '../../../relay/src/opening-line';
-import { TransferError } from '../transfer/errors';
+import { PeerLinkError } from './errors';
 import { assertCertificateMatches, derMatches, pinnedTlsOptions } from './pinning';
 import type { PeerCertificate } from './types';
 
@@ -32,7 +32,7 @@ export interface RelayConnectOptions {
 
 /**
  * Resolves with the relay socket once the relay said `ok`, paused, with any bytes that came after
- * `ok\n` put back: the caller's TLS (or its own 'data' listener followed by `resume()`) reads them. Rejects with TransferError: 'unreachable' when the relay cannot
+ * `ok\n` put back: the caller's TLS (or its own 'data' listener followed by `resume()`) reads them. Rejects with PeerLinkError: 'unreachable' when the relay cannot
  * be reached, refuses (its `error:` reason is in the message) or the other side does not come in time;
  * 'tls' when the relay's certificate is not trusted.
  */
@@ -48,7 +48,7 @@ export function connectRelay(opts: RelayConnectOptions): Promise<Duplex> {
       ca: opts.ca,
       minVersion: 'TLSv1.2',
     });
-    const fail = (error: TransferError) => {
+    const fail = (error: PeerLinkError) => {
       if (settled) return;
       settled = true;
       cleanUp();
@@ -56,10 +56,10 @@ export function connectRelay(opts: RelayConnectOptions): Promise<Duplex> {
       reject(error);
     };
     const timer = setTimeout(
-      () => fail(new TransferError('unreachable', `The relay at ${where} did not pair us with the peer in time.`)),
+      () => fail(new PeerLinkError('unreachable', `The relay at ${where} did not pair us with the peer in time.`)),
       opts.timeoutMs ?? DEFAULT_RELAY_TIMEOUT_MS,
     );
-    const onAbort = () => fail(new TransferError('unreachable', 'Cancelled while waiting for the relay.'));
+    const onAbort = () => fail(new PeerLinkError('unreachable', 'Cancelled while waiting for the relay.'));
     opts.signal?.addEventListener('abort', onAbort, { once: true });
 
     let answer = Buffer.alloc(0);
@@ -67,7 +67,7 @@ export function connectRelay(opts: RelayConnectOptions): Promise<Duplex> {
       answer = Buffer.concat([answer, chunk]);
       const newline = answer.indexOf(0x0a);
       if (newline === -1) {
-        if (answer.length > MAX_ANSWER) fail(new TransferError('unreachable', `The relay at ${where} sent a malformed answer.`));
+        if (answer.length > MAX_ANSWER) fail(new PeerLinkError('unreachable', `The relay at ${where} sent a malformed answer.`));
         return;
       }
       const line = answer.subarray(0, newline).toString('utf8');
@@ -81,17 +81,17 @@ export function connectRelay(opts: RelayConnectOptions): Promise<Duplex> {
         return;
       }
       const reason = /^error: (.{1,200})$/.exec(line)?.[1].replace(/[^\x20-\x7e]/g, '?');
-      fail(new TransferError('unreachable', reason ? `The relay at ${where} refused: ${reason}.` : `The relay at ${where} sent a malformed answer.`));
+      fail(new PeerLinkError('unreachable', reason ? `The relay at ${where} refused: ${reason}.` : `The relay at ${where} sent a malformed answer.`));
     };
     const onError = (error: NodeJS.ErrnoException) => {
       const code = error.code ?? '';
       if (/CERT|SELF_SIGNED|UNABLE_TO|ERR_TLS/.test(code)) {
-        fail(new TransferError('tls', `The relay at ${where} presented a certificate we do not trust (${code}).`, false, { cause: error }));
+        fail(new PeerLinkError('tls', `The relay at ${where} presented a certificate we do not trust (${code}).`, { cause: error }));
       } else {
-        fail(new TransferError('unreachable', `Could not reach the relay at ${where} (${code || error.message}).`, false, { cause: error }));
+        fail(new PeerLinkError('unreachable', `Could not reach the relay at ${where} (${code || error.message}).`, { cause: error }));
       }
     };
-    const onClose = () => fail(new TransferError('unreachable', `The relay at ${where} closed the connection before pairing us.`));
+    const onClose = () => fail(new PeerLinkError('unreachable', `The relay at ${where} closed the connection before pairing us.`));
     const cleanUp = () => {
       clearTimeout(timer);
       opts.signal?.removeEventListener('abort', onAbort);
@@ -129,10 +129,10 @@ export function securePinnedOverRelay(opts: RelayedLinkOptions): Promise<TLSSock
     let pinMismatch = false;
     let socket: TLSSocket | null = null;
     const timer = setTimeout(
-      () => fail(new TransferError('timeout', 'The TLS handshake with the peer through the relay timed out.')),
+      () => fail(new PeerLinkError('timeout', 'The TLS handshake with the peer through the relay timed out.')),
       opts.timeoutMs ?? DEFAULT_RELAY_TIMEOUT_MS,
     );
-    const fail = (error: TransferError) => {
+    const fail = (error: PeerLinkError) => {
       if (settled) return;
       settled = true;
       clearTimeout(timer);
@@ -141,9 +141,9 @@ export function securePinnedOverRelay(opts: RelayedLinkOptions): Promise<TLSSock
       reject(error);
     };
     const onError = (error: Error) =>
-      fail(new TransferError('tls', pinMismatch
+      fail(new PeerLinkError('tls', pinMismatch
         ? 'The peer presented a certificate other than the pinned one; refused.'
-        : `Secure connection to the peer through the relay failed: ${error.message}`, false, { cause: error }));
+        : `Secure connection to the peer through the relay failed: ${error.message}`, { cause: error }));
     const done = (secured: TLSSocket) => {
       if (settled) return secured.destroy();
       if (!derMatches(secured.getPeerCertificate().raw, opts.peer.fingerprint)) {

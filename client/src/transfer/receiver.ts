@@ -6,7 +6,7 @@
 import type { FileHandle } from 'node:fs/promises';
 import type { Duplex } from 'node:stream';
 import { FrameType } from '../protocol';
-import { Channel, fromProtocolError, parseJson } from './channel';
+import { Channel, parseJson } from './channel';
 import { ChunkOpener } from './chunk-cipher';
 import { FileHasher } from './digests';
 import { TransferError } from './errors';
@@ -62,9 +62,7 @@ export async function receiveFiles(
     return { bytes: total, files: summaries, verificationPhrase };
   } catch (err) {
     await output.discard();
-    const failure = fromProtocolError(err);
-    channel.abort(failure);
-    throw failure;
+    throw channel.fail(err);
   }
 }
 

@@ -1,10 +1,12 @@
 import { once } from 'node:events';
 import * as https from 'node:https';
 import type { AddressInfo } from 'node:net';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, expectTypeOf, it } from 'vitest';
 import { makeCa, makeServerCert, type KeyAndCert } from '../../../certs/src/x509';
 import { ApiClient } from '../../src/api/api-client';
 import { ApiError, ServerNotTrustedError, ServerUnreachableError } from '../../src/api/api-error';
+import type { JoinAnswer, ReportBody, SessionState, SessionView } from '../../src/api/types';
+import type { JoinedSessionView } from '../../../server/src/sessions/dto/session-view.dto';
 
 /** A tiny HTTPS stand-in for the sft server: answers each path from `routes`, records requests. */
 let ca: KeyAndCert;
@@ -16,6 +18,8 @@ const routes: Record<string, (body: string) => [number, unknown]> = {
   'GET /auth/me': () => [401, { statusCode: 401, code: 'unauthenticated', message: 'Your token is not valid.' }],
   'POST /sessions/abcd/join': () => [410, { statusCode: 410, code: 'session_closed', message: 'The session is closed.', state: 'expired' }],
   'POST /auth/logout': () => [204, undefined],
+  'POST /sessions/nokey/join': () => [200, { session: { id: 'nokey', host: 'alice' }, key: 'k', hostSigningKey: null }],
+  'POST /sessions/keyed/join': () => [200, { session: { id: 'keyed', host: 'alice' }, key: 'k', hostSigningKey: 'pub' }],
 };
 
 beforeAll(async () => {
@@ -64,6 +68,17 @@ describe(ApiClient.name, () => {
     expect(error).toMatchObject({ status: 410, code: 'session_closed', state: 'expired' });
   });
 
+  it('answers a join with the host signing key the server gave', async () => {
+    const answer = await new ApiClient({ serverUrl: url, ca: ca.certPem, token: 'x' }).joinSession('keyed', 'PEM');
+    expect(answer.hostSigningKey).toBe('pub');
+  });
+
+  it('refuses a join answer without the host signing key with signing_key_missing', async () => {
+    const error = await new ApiClient({ serverUrl: url, ca: ca.certPem, token: 'x' }).joinSession('nokey', 'PEM').catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(ApiError);
+    expect(error).toMatchObject({ status: 404, code: 'signing_key_missing', message: expect.stringContaining('alice') });
+  });
+
   it('refuses a server whose certificate no given CA signed', async () => {
     const other = await makeCa('someone else');
     const error = await new ApiClient({ serverUrl: url, ca: other.certPem }).login('a', 'b').catch((e: unknown) => e);
@@ -85,5 +100,16 @@ describe(ApiClient.name, () => {
   it('refuses plain http URLs', async () => {
     const error = await new ApiClient({ serverUrl: 'http://127.0.0.1:1' }).login('a', 'b').catch((e: unknown) => e);
     expect(error).toMatchObject({ code: 'insecure_url' });
+  });
+});
+
+// Checked by `npm run typecheck`: the client's API types are the server's DTOs as JSON.
+describe('API types', () => {
+  it('take nullability and enum values from the server DTOs', () => {
+    expectTypeOf<JoinAnswer['hostSigningKey']>().toEqualTypeOf<JoinedSessionView['hostSigningKey']>();
+    expectTypeOf<SessionState>().toEqualTypeOf<'waiting' | 'joined' | 'completed' | 'failed' | 'cancelled' | 'expired'>();
+    expectTypeOf<SessionView['joiner']>().toEqualTypeOf<string | null>();
+    expectTypeOf<ReportBody['role']>().toEqualTypeOf<'sender' | 'receiver'>();
+    expectTypeOf<ReportBody['reason']>().toEqualTypeOf<string | undefined>();
   });
 });

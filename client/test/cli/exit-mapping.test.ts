@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { ApiError, ServerNotTrustedError, ServerUnreachableError } from '../../src/api/api-error';
 import { ExitCode, ExitError } from '../../src/errors';
 import { describeError } from '../../src/exit-mapping';
+import { PeerLinkError } from '../../src/peer/errors';
 import { TransferError } from '../../src/transfer/errors';
 
 describe(describeError.name, () => {
@@ -20,8 +21,14 @@ describe(describeError.name, () => {
     [new ServerNotTrustedError('https://x', 'SELF_SIGNED_CERT_IN_CHAIN', false), ExitCode.Unreachable],
     [new TransferError('integrity', 'x'), ExitCode.Integrity],
     [new TransferError('signature', 'x'), ExitCode.Integrity],
-    [new TransferError('unreachable', 'x'), ExitCode.Unreachable],
+    [new TransferError('verification', 'x'), ExitCode.Integrity],
+    [new TransferError('peer_closed', 'x'), ExitCode.Unreachable],
+    [new TransferError('version', 'x'), ExitCode.Failure],
     [new TransferError('exists', 'x'), ExitCode.Failure],
+    [new PeerLinkError('unreachable', 'x'), ExitCode.Unreachable],
+    [new PeerLinkError('tls', 'x'), ExitCode.Unreachable],
+    [new PeerLinkError('timeout', 'x'), ExitCode.Unreachable],
+    [new PeerLinkError('io', 'x'), ExitCode.Failure],
     [new Error('boom'), ExitCode.Failure],
   ])('maps %o to its exit code', (error, code) => {
     expect(describeError(error).code).toBe(code);
@@ -29,6 +36,12 @@ describe(describeError.name, () => {
 
   it('says to pass --ca when an untrusted server was reached without one', () => {
     expect(describeError(new ServerNotTrustedError('https://x', 'SELF_SIGNED_CERT_IN_CHAIN', false)).lines[1]).toMatch(/--ca/);
+  });
+
+  it('says what failed in a transfer and what to do next', () => {
+    expect(describeError(new TransferError('exists', 'a.txt exists.')).lines).toEqual(['Transfer failed: a.txt exists.', expect.stringMatching(/--overwrite/)]);
+    expect(describeError(new TransferError('integrity', 'bad chunk')).lines[1]).toMatch(/Nothing was kept/);
+    expect(describeError(new PeerLinkError('unreachable', 'no route')).lines).toEqual(['Transfer failed: no route', expect.stringMatching(/--advertise/)]);
   });
 
   it('never prints more than two lines', () => {

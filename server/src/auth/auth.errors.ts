@@ -1,18 +1,21 @@
+import { HttpStatus } from '@nestjs/common';
+import { AppError, type ErrorTable } from '../common/app-error';
+
 export enum AuthErrorCode {
   Unauthenticated = 'unauthenticated',
   InvalidCredentials = 'invalid_credentials',
-  UsernameTaken = 'username_taken',
 }
 
-const MESSAGES: Record<AuthErrorCode, string> = {
-  [AuthErrorCode.Unauthenticated]: 'Sign in first: the token is missing, invalid, expired or revoked.',
-  [AuthErrorCode.InvalidCredentials]: 'Wrong username or password.',
-  [AuthErrorCode.UsernameTaken]: 'That username is taken; choose another.',
+const AUTH_ERRORS: ErrorTable<AuthErrorCode> = {
+  [AuthErrorCode.Unauthenticated]: {
+    status: HttpStatus.UNAUTHORIZED,
+    message: 'Sign in first: the token is missing, invalid, expired or revoked.',
+  },
+  [AuthErrorCode.InvalidCredentials]: { status: HttpStatus.UNAUTHORIZED, message: 'Wrong username or password.' },
 };
 
-export class AuthError extends Error {
-  constructor(readonly code: AuthErrorCode) {
-    super(MESSAGES[code]);
-    this.name = 'AuthError';
+export class AuthError extends AppError<AuthErrorCode> {
+  constructor(code: AuthErrorCode) {
+    super(code, AUTH_ERRORS[code]);
   }
 }

@@ -9,6 +9,7 @@ import { AuthService } from './auth.service';
 import { JwtStrategy } from './jwt.strategy';
 import { LoginRateLimiter } from './login-rate-limiter';
 import { RevokedToken } from './revoked-token.entity';
+import { RevokedTokenRepository } from './revoked-token.repository';
 import { RevokedTokensService } from './revoked-tokens.service';
 
 @Module({
@@ -22,7 +23,7 @@ import { RevokedTokensService } from './revoked-tokens.service';
     }),
   ],
   controllers: [AuthController],
-  providers: [AuthService, JwtStrategy, LoginRateLimiter, RevokedTokensService],
+  providers: [AuthService, JwtStrategy, LoginRateLimiter, RevokedTokensService, RevokedTokenRepository],
   exports: [RevokedTokensService],
 })
 export class AuthModule {}

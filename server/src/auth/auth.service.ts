@@ -29,8 +29,7 @@ export class AuthService {
 
   async register(body: RegisterDto, address: string): Promise<UserView> {
     this.rateLimiter.consumeRegister(address);
-    if (await this.users.findByUsername(body.username)) throw new AuthError(AuthErrorCode.UsernameTaken);
-    const user = await this.users.create(body.username, await this.hasher.hash(body.password));
+    const user = await this.users.create(body.username, () => this.hasher.hash(body.password));
     return { id: user.id, username: user.username };
   }
 

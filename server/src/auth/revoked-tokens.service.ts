@@ -1,38 +1,25 @@
 import { Injectable } from '@nestjs/common';
-import { InjectRepository } from '@nestjs/typeorm';
-import { LessThan, Repository } from 'typeorm';
-import { RevokedToken } from './revoked-token.entity';
+import type { UserIdentity } from '../users/user.repository';
+import { RevokedTokenRepository } from './revoked-token.repository';
 
-/** Logged-out token ids, remembered until the token would have expired. */
+/** Logged-out token ids, remembered until the token would have expired. The SQL is in RevokedTokenRepository. */
 @Injectable()
 export class RevokedTokensService {
-  constructor(@InjectRepository(RevokedToken) private readonly revoked: Repository<RevokedToken>) {}
+  constructor(private readonly revoked: RevokedTokenRepository) {}
 
+  /** Revoking twice (a retried logout) is not an error. */
   async revoke(jti: string, expiresAtSeconds: number): Promise<void> {
-    if (await this.isRevoked(jti)) return;
-    await this.revoked.insert({ jti, expiresAt: new Date(expiresAtSeconds * 1000) });
+    if (await this.revoked.exists(jti)) return;
+    await this.revoked.insert(jti, new Date(expiresAtSeconds * 1000));
   }
 
-  isRevoked(jti: string): Promise<boolean> {
-    return this.revoked.exists({ where: { jti } });
-  }
-
-  /**
-   * The user a token names, in one query that also checks the token was not revoked: null when the token id
-   * is revoked or the user does not exist. Plain SQL (the same text on SQLite and MySQL): this runs on every
-   * authenticated request, and two ORM finds cost ten times as much.
-   */
-  async activeTokenUser(userId: string, jti: string): Promise<{ id: string; username: string } | null> {
-    const rows: { id: string; username: string }[] = await this.revoked.manager.query(
-      'SELECT u.id AS id, u.username AS username FROM users u ' +
-        'WHERE u.id = ? AND NOT EXISTS (SELECT 1 FROM revoked_tokens r WHERE r.jti = ?)',
-      [userId, jti],
-    );
-    return rows.length === 1 ? { id: rows[0].id, username: rows[0].username } : null;
+  /** The user a token names, or null when the token id is revoked or the user does not exist. */
+  activeTokenUser(userId: string, jti: string): Promise<UserIdentity | null> {
+    return this.revoked.findActiveTokenUser(userId, jti);
   }
 
   /** Forgets ids of tokens that have expired anyway. */
   async purgeExpired(now = new Date()): Promise<void> {
-    await this.revoked.delete({ expiresAt: LessThan(now) });
+    await this.revoked.deleteExpiredBefore(now);
   }
 }

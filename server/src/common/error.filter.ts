@@ -1,11 +1,6 @@
 import { type ArgumentsHost, Catch, type ExceptionFilter, HttpException, HttpStatus } from '@nestjs/common';
 import type { Response } from 'express';
-import { AuthError, AuthErrorCode } from '../auth/auth.errors';
-import { RelayError, RelayErrorCode } from '../relay/relay.errors';
-import { SessionError, SessionErrorCode } from '../sessions/sessions.errors';
-import { UserError, UserErrorCode } from '../users/users.errors';
-import { RequestError, RequestErrorCode } from './app-error';
-import { assertUnreachable } from './assert-unreachable';
+import { AppError, RequestError, RequestErrorCode } from './app-error';
 import { isDatabaseUnavailable } from './database-errors';
 
 /** The JSON body of every error answer. */
@@ -17,16 +12,17 @@ export interface ErrorBody {
 }
 
 /**
- * The one place where errors become HTTP answers `{ statusCode, code, message }`.
- * Each domain error code maps to a status in an exhaustive switch, so a new code cannot go unhandled.
+ * The one place where errors become HTTP answers `{ statusCode, code, message }`. Feature errors carry
+ * their status (each feature's `*.errors.ts` maps every code of its enum, checked by the type system);
+ * this filter maps the framework's own errors and hides everything else behind `internal_error`.
  */
 @Catch()
 export class ErrorFilter implements ExceptionFilter {
   catch(error: unknown, host: ArgumentsHost): void {
     const response = host.switchToHttp().getResponse<Response>();
     const body = toErrorBody(error);
-    if (error instanceof RequestError && error.retryAfterSeconds !== undefined) {
-      response.setHeader('Retry-After', String(error.retryAfterSeconds));
+    if (error instanceof AppError && error.details.retryAfterSeconds !== undefined) {
+      response.setHeader('Retry-After', String(error.details.retryAfterSeconds));
     }
     if (body.statusCode === HttpStatus.INTERNAL_SERVER_ERROR) {
       // Only the error's name and message: never request bodies, tokens or keys.
@@ -39,15 +35,11 @@ export class ErrorFilter implements ExceptionFilter {
 
 /** Maps any thrown value to the error body the API documents. */
 export function toErrorBody(error: unknown): ErrorBody {
-  if (error instanceof AuthError) return { statusCode: authStatus(error.code), code: error.code, message: error.message };
-  if (error instanceof UserError) return { statusCode: userStatus(error.code), code: error.code, message: error.message };
-  if (error instanceof SessionError) {
-    const body: ErrorBody = { statusCode: sessionStatus(error.code), code: error.code, message: error.message };
-    if (error.state) body.state = error.state;
+  if (error instanceof AppError) {
+    const body: ErrorBody = { statusCode: error.status, code: error.code, message: error.message };
+    if (error.details.state) body.state = error.details.state;
     return body;
   }
-  if (error instanceof RelayError) return { statusCode: relayStatus(error.code), code: error.code, message: error.message };
-  if (error instanceof RequestError) return { statusCode: requestStatus(error.code), code: error.code, message: error.message };
   const parserError = bodyParserError(error);
   if (parserError) return toErrorBody(parserError);
   if (isDatabaseUnavailable(error)) return toErrorBody(new RequestError(RequestErrorCode.DatabaseUnavailable));
@@ -62,73 +54,6 @@ export function toErrorBody(error: unknown): ErrorBody {
     if (status < 500) return { statusCode: status, code: 'request_refused', message: error.message };
   }
   return { statusCode: HttpStatus.INTERNAL_SERVER_ERROR, code: 'internal_error', message: 'Something went wrong on the server.' };
-}
-
-function authStatus(code: AuthErrorCode): number {
-  switch (code) {
-    case AuthErrorCode.Unauthenticated:
-    case AuthErrorCode.InvalidCredentials:
-      return HttpStatus.UNAUTHORIZED;
-    case AuthErrorCode.UsernameTaken:
-      return HttpStatus.CONFLICT;
-    default:
-      return assertUnreachable(code);
-  }
-}
-
-function userStatus(code: UserErrorCode): number {
-  switch (code) {
-    case UserErrorCode.UserNotFound:
-    case UserErrorCode.SigningKeyMissing:
-      return HttpStatus.NOT_FOUND;
-    default:
-      return assertUnreachable(code);
-  }
-}
-
-function sessionStatus(code: SessionErrorCode): number {
-  switch (code) {
-    case SessionErrorCode.NotFound:
-      return HttpStatus.NOT_FOUND;
-    case SessionErrorCode.NotInvited:
-    case SessionErrorCode.OwnSession:
-    case SessionErrorCode.WrongRole:
-      return HttpStatus.FORBIDDEN;
-    case SessionErrorCode.AlreadyJoined:
-    case SessionErrorCode.NotJoined:
-    case SessionErrorCode.ReportDuplicate:
-      return HttpStatus.CONFLICT;
-    case SessionErrorCode.Closed:
-      return HttpStatus.GONE;
-    default:
-      return assertUnreachable(code);
-  }
-}
-
-function relayStatus(code: RelayErrorCode): number {
-  switch (code) {
-    case RelayErrorCode.Unavailable:
-      return HttpStatus.SERVICE_UNAVAILABLE;
-    default:
-      return assertUnreachable(code);
-  }
-}
-
-function requestStatus(code: RequestErrorCode): number {
-  switch (code) {
-    case RequestErrorCode.ValidationFailed:
-      return HttpStatus.BAD_REQUEST;
-    case RequestErrorCode.PayloadTooLarge:
-      return HttpStatus.PAYLOAD_TOO_LARGE;
-    case RequestErrorCode.RateLimited:
-      return HttpStatus.TOO_MANY_REQUESTS;
-    case RequestErrorCode.DatabaseUnavailable:
-      return HttpStatus.SERVICE_UNAVAILABLE;
-    case RequestErrorCode.NotFound:
-      return HttpStatus.NOT_FOUND;
-    default:
-      return assertUnreachable(code);
-  }
 }
 
 /** Errors from Express's body parser (they carry a `type`). */

@@ -1,6 +1,8 @@
 import { homedir } from 'node:os';
 import { isAbsolute, join, resolve } from 'node:path';
+import { withPasswordFromFile } from './database-password';
 import type { ServerOptions } from './server-options';
+import { ConfigError } from './config-error';
 
 /** The database the server talks to, parsed from a URL. */
 export type DatabaseConfig =
@@ -13,6 +15,8 @@ export type DatabaseConfig =
  */
 export class AppConfig {
   readonly port: number;
+  /** The port of the relay started beside the server, or null for none. */
+  readonly relayPort: number | null;
   readonly host: string;
   readonly dataDir: string;
   readonly database: DatabaseConfig;
@@ -43,14 +47,18 @@ export class AppConfig {
     const tlsCertFile = options.tlsCertFile ?? env.SFT_TLS_CERT ?? null;
     const tlsKeyFile = options.tlsKeyFile ?? env.SFT_TLS_KEY ?? null;
     if ((tlsCertFile === null) !== (tlsKeyFile === null)) {
-      throw new Error('Invalid configuration: SFT_TLS_CERT and SFT_TLS_KEY must be given together.');
+      throw new ConfigError('SFT_TLS_CERT and SFT_TLS_KEY must be given together.');
     }
     const bcryptCost = read.integer('bcryptCost', options.bcryptCost, 'SFT_BCRYPT_COST', 12, 12, 20);
     return new AppConfig({
       port: read.integer('port', options.port, 'SFT_PORT', 8443, 0, 65535),
       host: read.text('host', options.host, 'SFT_HOST', '127.0.0.1'),
+      relayPort: relayPortOf(options, read),
       dataDir,
-      database: parseDatabaseUrl(options.dbUrl ?? env.SFT_DB_URL ?? `sqlite:${join(dataDir, 'sft.sqlite')}`),
+      database: withPasswordFromFile(
+        parseDatabaseUrl(options.dbUrl ?? env.SFT_DB_URL ?? `sqlite:${join(dataDir, 'sft.sqlite')}`),
+        env.SFT_DB_PASSWORD_FILE,
+      ),
       tlsCertFile,
       tlsKeyFile,
       sessionTtlSeconds: read.integer('sessionTtlSeconds', options.sessionTtlSeconds, 'SFT_SESSION_TTL', 600, 1, 7 * 86400),
@@ -80,18 +88,18 @@ export class AppConfig {
 export function parseDatabaseUrl(url: string): DatabaseConfig {
   if (url.startsWith('sqlite:')) {
     const path = url.slice('sqlite:'.length).replace(/^\/\/(?=\/)/, '');
-    if (path === '') throw new Error('Invalid configuration: the database URL "sqlite:" needs a file path.');
+    if (path === '') throw new ConfigError('the database URL "sqlite:" needs a file path.');
     return { type: 'sqlite', path: path === ':memory:' ? path : isAbsolute(path) ? path : resolve(path) };
   }
   if (url.startsWith('mysql://')) {
     try {
       new URL(url);
     } catch {
-      throw new Error('Invalid configuration: the database URL is not a valid mysql:// URL.');
+      throw new ConfigError('the database URL is not a valid mysql:// URL.');
     }
     return { type: 'mysql', url };
   }
-  throw new Error('Invalid configuration: the database URL must start with "sqlite:" or "mysql://".');
+  throw new ConfigError('the database URL must start with "sqlite:" or "mysql://".');
 }
 
 /** Reads one setting from an option, else the environment, else a default — and checks its range. */
@@ -103,7 +111,7 @@ class SettingReader {
     if (raw === undefined || raw === '') return fallback;
     const value = typeof raw === 'number' ? raw : Number(raw);
     if (!Number.isFinite(value) || value < min || value > max) {
-      throw new Error(`Invalid configuration: ${name} (${envName}) must be a number from ${min} to ${max}, got "${raw}".`);
+      throw new ConfigError(`${name} (${envName}) must be a number from ${min} to ${max}, got "${raw}".`);
     }
     return value;
   }
@@ -111,14 +119,21 @@ class SettingReader {
   integer(name: string, option: number | undefined, envName: string, fallback: number, min: number, max: number): number {
     const value = this.number(name, option, envName, fallback, min, max);
     if (!Number.isInteger(value)) {
-      throw new Error(`Invalid configuration: ${name} (${envName}) must be a whole number, got "${value}".`);
+      throw new ConfigError(`${name} (${envName}) must be a whole number, got "${value}".`);
     }
     return value;
   }
 
   text(name: string, option: string | undefined, envName: string, fallback: string): string {
     const value = option ?? this.env[envName] ?? fallback;
-    if (value.trim() === '') throw new Error(`Invalid configuration: ${name} (${envName}) must not be empty.`);
+    if (value.trim() === '') throw new ConfigError(`${name} (${envName}) must not be empty.`);
     return value;
   }
+}
+
+/** The relay port: none when turned off; relayPort, else SFT_RELAY_PORT, else 8444 when started by default. */
+function relayPortOf(options: ServerOptions, read: SettingReader): number | null {
+  if (options.relay === 'off' || options.relayPort === null) return null;
+  if (options.relay !== 'default' && options.relayPort === undefined) return null;
+  return read.integer('relayPort', options.relayPort, 'SFT_RELAY_PORT', 8444, 0, 65535);
 }

@@ -1,6 +1,7 @@
 import { join } from 'node:path';
 import type { AppConfig } from './app-config';
 import { readOrCreateSecretFile } from './secret-file';
+import { ConfigError } from './config-error';
 
 /** Secrets the server needs: never logged, never returned. */
 export class AppSecrets {
@@ -27,7 +28,7 @@ function fromEnvOrFile(config: AppConfig, envName: string, fileName: string): Bu
   if (raw === undefined || raw === '') return readOrCreateSecretFile(join(config.dataDir, fileName), 32);
   const value = Buffer.from(raw, 'base64');
   if (value.length !== 32 || value.toString('base64') !== raw.trim()) {
-    throw new Error(`Invalid configuration: ${envName} must be base64 of exactly 32 random bytes.`);
+    throw new ConfigError(`${envName} must be base64 of exactly 32 random bytes.`);
   }
   return value;
 }

@@ -1,15 +1,14 @@
 import { createHash, X509Certificate } from 'node:crypto';
 import { RequestError, RequestErrorCode } from '../common/app-error';
-
-export const MAX_CERTIFICATE_BYTES = 4096;
+import { MAX_CERTIFICATE_BYTES } from './session-limits';
 
 /**
- * Checks a peer's PEM certificate (one certificate, at most 4 KiB, parseable, currently valid)
+ * Checks a peer's PEM certificate (one certificate, at most MAX_CERTIFICATE_BYTES, parseable, currently valid)
  * and returns it with the fingerprint the server computes itself: lowercase hex SHA-256 of the DER.
  */
 export function readPeerCertificate(pem: string, field = 'certificate'): { pem: string; fingerprint: string } {
   const invalid = (why: string) => new RequestError(RequestErrorCode.ValidationFailed, `${field}: ${why}`);
-  if (Buffer.byteLength(pem, 'utf8') > MAX_CERTIFICATE_BYTES) throw invalid('must be at most 4 KiB');
+  if (Buffer.byteLength(pem, 'utf8') > MAX_CERTIFICATE_BYTES) throw invalid(`must be at most ${MAX_CERTIFICATE_BYTES / 1024} KiB`);
   const blocks = pem.match(/-----BEGIN CERTIFICATE-----[\s\S]+?-----END CERTIFICATE-----/g) ?? [];
   if (blocks.length !== 1 || /PRIVATE KEY/.test(pem)) throw invalid('must be exactly one PEM certificate');
   let cert: X509Certificate;

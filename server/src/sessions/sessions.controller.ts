@@ -4,9 +4,8 @@ import type { AuthUser } from '../common/authenticated-request';
 import { CurrentUser } from '../common/current-user.decorator';
 import { CancelDto, CreateSessionDto, JoinSessionDto, ReportDto, WaitQueryDto } from './dto/session-requests.dto';
 import { CreatedSessionView, JoinedSessionView, SessionView } from './dto/session-view.dto';
+import { DEFAULT_WAIT_SECONDS } from './session-limits';
 import { SessionsService } from './sessions.service';
-
-const DEFAULT_WAIT_SECONDS = 25;
 
 @ApiTags('sessions')
 @ApiBearerAuth()

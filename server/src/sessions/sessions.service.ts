@@ -1,9 +1,6 @@
 import { Inject, Injectable } from '@nestjs/common';
-import { InjectRepository } from '@nestjs/typeorm';
-import { In, IsNull, LessThan, Repository } from 'typeorm';
 import { RequestError, RequestErrorCode } from '../common/app-error';
 import type { AuthUser } from '../common/authenticated-request';
-import { PlainRows } from '../common/plain-rows';
 import { LookupLimiter } from '../common/lookup-limiter';
 import { AppConfig } from '../config/app-config';
 import { UsersService } from '../users/users.service';
@@ -17,29 +14,28 @@ import { SessionKeyCipher } from './session-key-cipher';
 import { decideOutcome } from './session-outcome';
 import { isOpen, ReportRole, SessionDirection, SessionState } from './session-state';
 import { toSessionView } from './session-view.mapper';
-import { Session, type StoredReport } from './session.entity';
+import { SessionRepository, type SessionClosing, type SessionJoining } from './session.repository';
+import type { Session, StoredReport } from './session.entity';
 import { SessionError, SessionErrorCode } from './sessions.errors';
 
 /** How often a long-poll re-reads the row even without an in-process wake-up. */
 const WAIT_RECHECK_MS = 1000;
 const LIST_LIMIT = 200;
 
-/** The session lifecycle. Every read is scoped to the caller ("owner in the query"); rows never leave. */
+/**
+ * The session lifecycle: who may join, report and cancel, and what the reports decide. Every read is scoped
+ * to the caller ("owner in the query"); rows never leave. The SQL is in SessionRepository.
+ */
 @Injectable()
 export class SessionsService {
   constructor(
-    @InjectRepository(Session) private readonly sessions: Repository<Session>,
+    private readonly sessions: SessionRepository,
     @Inject(AppConfig) private readonly config: AppConfig,
     private readonly users: UsersService,
     private readonly cipher: SessionKeyCipher,
     private readonly changes: SessionChanges,
     private readonly lookups: LookupLimiter,
-  ) {
-    this.rows = new PlainRows(sessions);
-  }
-
-  /** Whole-row reads and the insert by plain SQL: the request path's hot queries. */
-  private readonly rows: PlainRows<Session>;
+  ) {}
 
   async create(user: AuthUser, body: CreateSessionDto): Promise<CreatedSessionView> {
     const certificate = readPeerCertificate(body.certificate);
@@ -56,7 +52,7 @@ export class SessionsService {
     const now = new Date();
     const id = newSessionId();
     const key = this.cipher.newKey();
-    const session = this.sessions.create({
+    const session = this.sessions.build({
       id,
       state: SessionState.Waiting,
       direction: body.direction,
@@ -83,17 +79,13 @@ export class SessionsService {
       joinedAt: null,
       closedAt: null,
     });
-    await this.rows.insert(session);
+    await this.sessions.insert(session);
     return { session: toSessionView(session), key: key.toString('base64') };
   }
 
   /** My sessions (as host or joiner), newest first. */
   async list(user: AuthUser): Promise<SessionView[]> {
-    const rows = await this.sessions.find({
-      where: [{ hostId: user.id }, { joinerId: user.id }],
-      order: { createdAt: 'DESC', id: 'ASC' },
-      take: LIST_LIMIT,
-    });
+    const rows = await this.sessions.listForParticipant(user.id, LIST_LIMIT);
     return (await Promise.all(rows.map((row) => this.settleIfOverdue(row)))).map(toSessionView);
   }
 
@@ -115,7 +107,7 @@ export class SessionsService {
   async join(user: AuthUser, rawId: string, body: JoinSessionDto): Promise<JoinedSessionView> {
     this.lookups.check(user.id);
     const id = parseSessionId(rawId);
-    const found = id ? await this.rows.findOne('id = ?', [id], true) : null;
+    const found = id ? await this.sessions.findWithKey(id) : null;
     if (!found) {
       this.lookups.miss(user.id);
       throw new SessionError(SessionErrorCode.NotFound);
@@ -137,7 +129,7 @@ export class SessionsService {
       joined = session;
     } else {
       const now = new Date();
-      const change = {
+      const change: SessionJoining = {
         state: SessionState.Joined,
         joinerId: user.id,
         joinerUsername: user.username,
@@ -149,8 +141,7 @@ export class SessionsService {
       // The conditions make this the only join that succeeds; the row is then exactly `session` plus `change`
       // (the key column is only ever erased, and a close after this moment is no different from one just after
       // the answer), so it is not read again.
-      const updated = await this.rows.update(change, 'id = ? AND state = ? AND joiner_id IS NULL', [session.id, SessionState.Waiting]);
-      if (updated === 0) throw new SessionError(SessionErrorCode.AlreadyJoined);
+      if (!(await this.sessions.join(session.id, change))) throw new SessionError(SessionErrorCode.AlreadyJoined);
       this.changes.changed(session.id);
       joined = { ...session, ...change };
     }
@@ -162,47 +153,54 @@ export class SessionsService {
     };
   }
 
+  /**
+   * Stores one side's report and, once the reports decide the outcome, closes the session. The row is read
+   * once more after the report is stored: the other side may have reported at the same moment, and only
+   * that read shows both reports (or why ours was not stored).
+   */
   async report(user: AuthUser, rawId: string, body: ReportDto): Promise<SessionView> {
     const session = await this.findForParticipant(user, rawId);
     if (!isOpen(session.state)) throw new SessionError(SessionErrorCode.Closed, session.state);
     if (session.state === SessionState.Waiting) throw new SessionError(SessionErrorCode.NotJoined);
     if (body.role !== roleOf(session, user.id)) throw new SessionError(SessionErrorCode.WrongRole);
     const column = body.role === ReportRole.Sender ? 'senderReport' : 'receiverReport';
+    if (session[column] !== null) throw new SessionError(SessionErrorCode.ReportDuplicate);
     const report: StoredReport = {
       bytes: body.bytes,
       files: body.files.map(({ name, size, crc32, sha256 }) => ({ name, size, crc32, sha256 })),
       verified: body.verified,
       reason: body.reason ?? null,
     };
-    const stored = await this.sessions.update(
-      { id: session.id, state: SessionState.Joined, [column]: IsNull() },
-      { [column]: report },
-    );
-    if (!stored.affected) {
-      const now = await this.sessions.findOneOrFail({ where: { id: session.id } });
+    const stored = await this.sessions.storeReport(session.id, column, report);
+    const now = await this.sessions.get(session.id);
+    if (!stored) {
       if (!isOpen(now.state)) throw new SessionError(SessionErrorCode.Closed, now.state);
       throw new SessionError(SessionErrorCode.ReportDuplicate);
     }
-    const updated = await this.sessions.findOneOrFail({ where: { id: session.id } });
-    const outcome = decideOutcome(updated.senderReport, updated.receiverReport);
+    const outcome = decideOutcome(now.senderReport, now.receiverReport);
+    let answer = now;
     if (outcome) {
-      const bytes = updated.receiverReport?.bytes ?? updated.senderReport?.bytes ?? 0;
-      await this.close(updated.id, [SessionState.Joined], outcome.state, outcome.reason, bytes);
+      const bytes = now.receiverReport?.bytes ?? now.senderReport?.bytes ?? 0;
+      const closing = closingAs(outcome.state, outcome.reason, bytes);
+      // Both reports decide the same outcome: if the other side's request closed it first, show its row.
+      answer = (await this.sessions.close(now.id, [SessionState.Joined], closing))
+        ? { ...now, ...closing }
+        : await this.sessions.get(now.id);
     }
     this.changes.changed(session.id);
-    return toSessionView(await this.sessions.findOneOrFail({ where: { id: session.id } }));
+    return toSessionView(answer);
   }
 
   async cancel(user: AuthUser, rawId: string, body: CancelDto): Promise<SessionView> {
     const session = await this.findForParticipant(user, rawId);
     if (!isOpen(session.state)) throw new SessionError(SessionErrorCode.Closed, session.state);
-    const reason = body.reason ?? `Cancelled by ${user.username}.`;
-    if (!(await this.close(session.id, [SessionState.Waiting, SessionState.Joined], SessionState.Cancelled, reason))) {
-      const now = await this.sessions.findOneOrFail({ where: { id: session.id } });
+    const closing = closingAs(SessionState.Cancelled, body.reason ?? `Cancelled by ${user.username}.`);
+    if (!(await this.sessions.close(session.id, [SessionState.Waiting, SessionState.Joined], closing))) {
+      const now = await this.sessions.get(session.id);
       throw new SessionError(SessionErrorCode.Closed, now.state);
     }
     this.changes.changed(session.id);
-    return toSessionView(await this.sessions.findOneOrFail({ where: { id: session.id } }));
+    return toSessionView({ ...session, ...closing });
   }
 
   /**
@@ -210,15 +208,10 @@ export class SessionsService {
    * reports did not arrive in time become `failed`. Keys are erased. Returns how many closed.
    */
   async sweep(now = new Date()): Promise<number> {
-    const expired = await this.sessions.update(
-      { state: SessionState.Waiting, expiresAt: LessThan(now) },
-      { state: OVERDUE.waiting.state, reason: OVERDUE.waiting.reason, encryptedKey: null, closedAt: now },
-    );
-    const timedOut = await this.sessions.update(
-      { state: SessionState.Joined, expiresAt: LessThan(now) },
-      { state: OVERDUE.joined.state, reason: OVERDUE.joined.reason, encryptedKey: null, closedAt: now },
-    );
-    const closed = (expired.affected ?? 0) + (timedOut.affected ?? 0);
+    let closed = 0;
+    for (const from of [SessionState.Waiting, SessionState.Joined] as const) {
+      closed += await this.sessions.closeOverdue(from, now, closingAs(OVERDUE[from].state, OVERDUE[from].reason, undefined, now));
+    }
     if (closed > 0) this.changes.changedAll();
     return closed;
   }
@@ -227,7 +220,7 @@ export class SessionsService {
   private async findForParticipant(user: AuthUser, rawId: string): Promise<Session> {
     this.lookups.check(user.id);
     const id = parseSessionId(rawId);
-    const session = id ? await this.rows.findOne('id = ? AND (host_id = ? OR joiner_id = ?)', [id, user.id, user.id]) : null;
+    const session = id ? await this.sessions.findForParticipant(id, user.id) : null;
     if (!session) {
       this.lookups.miss(user.id);
       throw new SessionError(SessionErrorCode.NotFound);
@@ -243,23 +236,10 @@ export class SessionsService {
   private async settleIfOverdue(session: Session, now = new Date()): Promise<Session> {
     if (!isOpen(session.state) || session.expiresAt.getTime() >= now.getTime()) return session;
     const overdue = OVERDUE[session.state as SessionState.Waiting | SessionState.Joined];
-    if (await this.close(session.id, [session.state], overdue.state, overdue.reason)) this.changes.changed(session.id);
-    return this.sessions.findOneOrFail({ where: { id: session.id } });
-  }
-
-  /** Moves an open session to a closed state and erases its key; false if it was no longer in `from`. */
-  private async close(
-    id: string,
-    from: SessionState[],
-    to: SessionState,
-    reason: string | null,
-    bytes?: number,
-  ): Promise<boolean> {
-    const result = await this.sessions.update(
-      { id, state: In(from) },
-      { state: to, reason, encryptedKey: null, closedAt: new Date(), ...(bytes === undefined ? {} : { bytes }) },
-    );
-    return (result.affected ?? 0) > 0;
+    const closing = closingAs(overdue.state, overdue.reason, undefined, now);
+    if (!(await this.sessions.close(session.id, [session.state], closing))) return this.sessions.get(session.id);
+    this.changes.changed(session.id);
+    return { ...session, ...closing };
   }
 }
 
@@ -272,4 +252,9 @@ const OVERDUE = {
 function roleOf(session: Session, userId: string): ReportRole {
   const isHost = session.hostId === userId;
   return (session.direction === SessionDirection.HostSends) === isHost ? ReportRole.Sender : ReportRole.Receiver;
+}
+
+/** The columns that close a session: the key is erased; `bytes` only when the reports say how many moved. */
+function closingAs(state: SessionState, reason: string | null, bytes?: number, closedAt = new Date()): SessionClosing {
+  return { state, reason, encryptedKey: null, closedAt, ...(bytes === undefined ? {} : { bytes }) };
 }

@@ -1,16 +1,20 @@
+import { HttpStatus } from '@nestjs/common';
+import { AppError, type ErrorTable } from '../common/app-error';
+
 export enum UserErrorCode {
   UserNotFound = 'user_not_found',
   SigningKeyMissing = 'signing_key_missing',
+  UsernameTaken = 'username_taken',
 }
 
-const MESSAGES: Record<UserErrorCode, string> = {
-  [UserErrorCode.UserNotFound]: 'No such user.',
-  [UserErrorCode.SigningKeyMissing]: 'That user has not uploaded a signing key yet.',
+const USER_ERRORS: ErrorTable<UserErrorCode> = {
+  [UserErrorCode.UserNotFound]: { status: HttpStatus.NOT_FOUND, message: 'No such user.' },
+  [UserErrorCode.SigningKeyMissing]: { status: HttpStatus.NOT_FOUND, message: 'That user has not uploaded a signing key yet.' },
+  [UserErrorCode.UsernameTaken]: { status: HttpStatus.CONFLICT, message: 'That username is taken; choose another.' },
 };
 
-export class UserError extends Error {
-  constructor(readonly code: UserErrorCode) {
-    super(MESSAGES[code]);
-    this.name = 'UserError';
+export class UserError extends AppError<UserErrorCode> {
+  constructor(code: UserErrorCode) {
+    super(code, USER_ERRORS[code]);
   }
 }

@@ -1,73 +1,65 @@
 import { createHash, randomUUID } from 'node:crypto';
 import { Injectable } from '@nestjs/common';
-import { InjectRepository } from '@nestjs/typeorm';
-import { Repository } from 'typeorm';
-import { AuthError, AuthErrorCode } from '../auth/auth.errors';
 import { LookupLimiter } from '../common/lookup-limiter';
 import type { SigningKeyView } from './dto/signing-key.dto';
-import { User } from './user.entity';
+import type { User } from './user.entity';
+import { UserRepository, type UserIdentity } from './user.repository';
 import { isValidUsername, normalizeUsername } from './username';
 import { UserError, UserErrorCode } from './users.errors';
 
-/** Accounts and their signing keys. User rows never leave this service except to AuthService. */
+/**
+ * Accounts and their signing keys: names are case-insensitive, names that cannot exist are never looked up,
+ * a name is taken once. User rows never leave this service except to AuthService. The SQL is in UserRepository.
+ */
 @Injectable()
 export class UsersService {
   constructor(
-    @InjectRepository(User) private readonly users: Repository<User>,
+    private readonly users: UserRepository,
     private readonly lookups: LookupLimiter,
   ) {}
 
   findById(id: string): Promise<User | null> {
-    return this.users.findOne({ where: { id } });
+    return this.users.findById(id);
   }
 
   /** Finds a user by (any-case) name; with `withPasswordHash` the hidden hash column is loaded too. */
   async findByUsername(username: string, withPasswordHash = false): Promise<User | null> {
     if (!isValidUsername(username)) return null;
-    const select = withPasswordHash
-      ? { id: true, username: true, passwordHash: true, signingKey: true, createdAt: true }
-      : undefined;
-    return this.users.findOne({ where: { username: normalizeUsername(username) }, select });
+    return this.users.findByUsername(normalizeUsername(username), withPasswordHash);
   }
 
   /** A user's id and (lowercase) name by any-case name, or null: one plain query, for the session path. */
-  async findIdentity(username: string): Promise<{ id: string; username: string } | null> {
+  async findIdentity(username: string): Promise<UserIdentity | null> {
     if (!isValidUsername(username)) return null;
-    const rows: { id: string; username: string }[] = await this.users.manager.query(
-      'SELECT id, username FROM users WHERE username = ?',
-      [normalizeUsername(username)],
-    );
-    return rows.length === 1 ? { id: rows[0].id, username: rows[0].username } : null;
+    return this.users.findIdentity(normalizeUsername(username));
   }
 
   /** A user's signing key (base64), or null when they have none or do not exist: one plain query. */
-  async findSigningKey(userId: string): Promise<string | null> {
-    const rows: { signing_key: string | null }[] = await this.users.manager.query(
-      'SELECT signing_key FROM users WHERE id = ?',
-      [userId],
-    );
-    return rows[0]?.signing_key ?? null;
+  findSigningKey(userId: string): Promise<string | null> {
+    return this.users.findSigningKey(userId);
   }
 
-  /** Creates an account; `username_taken` when the name exists. */
-  async create(username: string, passwordHash: string): Promise<User> {
+  /**
+   * Creates an account; `username_taken` when the name exists. The password is hashed (slow, on purpose)
+   * only once the name is known to be free; if another registration takes the name meanwhile, the unique
+   * index decides and the loser gets `username_taken` too.
+   */
+  async create(username: string, hashPassword: () => Promise<string>): Promise<User> {
     const name = normalizeUsername(username);
-    if (await this.users.exists({ where: { username: name } })) throw new AuthError(AuthErrorCode.UsernameTaken);
-    const user = this.users.create({ id: randomUUID(), username: name, passwordHash, signingKey: null, createdAt: new Date() });
+    await this.refuseTaken(name);
+    const fields = { id: randomUUID(), username: name, passwordHash: await hashPassword(), signingKey: null, createdAt: new Date() };
     try {
-      await this.users.insert(user);
+      return await this.users.insert(fields);
     } catch (error) {
-      // Two registrations of one name at once: the unique index decides.
-      if (await this.users.exists({ where: { username: name } })) throw new AuthError(AuthErrorCode.UsernameTaken);
+      await this.refuseTaken(name);
       throw error;
     }
-    return user;
   }
 
   async setSigningKey(userId: string, publicKey: string): Promise<SigningKeyView> {
-    await this.users.update({ id: userId }, { signingKey: publicKey });
-    const user = await this.users.findOneOrFail({ where: { id: userId } });
-    return toSigningKeyView(user.username, publicKey);
+    const username = await this.users.setSigningKey(userId, publicKey);
+    if (username === null) throw new UserError(UserErrorCode.UserNotFound);
+    return toSigningKeyView(username, publicKey);
   }
 
   /** `callerId` asks for `username`'s key; unknown names count against the caller's lookup budget. */
@@ -81,9 +73,13 @@ export class UsersService {
     if (!user.signingKey) throw new UserError(UserErrorCode.SigningKeyMissing);
     return toSigningKeyView(user.username, user.signingKey);
   }
+
+  private async refuseTaken(name: string): Promise<void> {
+    if (await this.users.existsByUsername(name)) throw new UserError(UserErrorCode.UsernameTaken);
+  }
 }
 
-export function toSigningKeyView(username: string, publicKey: string): SigningKeyView {
+function toSigningKeyView(username: string, publicKey: string): SigningKeyView {
   const fingerprint = createHash('sha256').update(Buffer.from(publicKey, 'base64')).digest('hex');
   return { username, publicKey, fingerprint };
 }

@@ -27,6 +27,10 @@ describe(toErrorBody.name, () => {
     expect(toErrorBody(error)).toEqual({ statusCode: DOCUMENTED[code], code, message: expect.stringMatching(/\S/) });
   });
 
+  it('names both body limits in payload_too_large', () => {
+    expect(toErrorBody(new RequestError(RequestErrorCode.PayloadTooLarge)).message).toMatch(/64 KiB.*2 MiB/);
+  });
+
   it('adds the state to session_closed', () => {
     expect(toErrorBody(new SessionError(SessionErrorCode.Closed, SessionState.Expired))).toMatchObject({ state: 'expired' });
   });

@@ -3,12 +3,12 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { DataSource } from 'typeorm';
-import { dataSourceOptions, MIGRATIONS } from '../../../db/data-source';
+import { dataSourceOptions, MIGRATIONS } from '../../src/database/data-source-options';
 import { parseDatabaseUrl } from '../../src/config/app-config';
 import { describeEachDatabase } from '../support/databases';
 import { createFreshMysqlDatabase } from '../support/mysql';
 
-describeEachDatabase('db/migrations', (db) => {
+describeEachDatabase('database/migrations', (db) => {
   let dataSource: DataSource;
   let cleanUp: () => Promise<void>;
 

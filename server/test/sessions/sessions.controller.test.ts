@@ -263,6 +263,25 @@ describeEachDatabase(SessionsController.name, (db) => {
         expect((await sessionRow(t.dbUrl, id))?.encrypted_key).toBeNull();
       });
 
+      it('completes the session when both reports arrive at the same moment, and both answers agree with the row', async () => {
+        for (let round = 0; round < 4; round++) {
+          const id = await joinedSession();
+          const [sent, received] = await Promise.all([
+            t.api.post(`/sessions/${id}/report`, { token: alice.token, body: report('sender') }),
+            t.api.post(`/sessions/${id}/report`, { token: bob.token, body: report('receiver') }),
+          ]);
+          expect([sent.status, received.status]).toEqual([200, 200]);
+          // At least the request that stored the second report sees both and closes the session.
+          expect([sent.body.state, received.body.state]).toContain('completed');
+          const now = await t.api.get(`/sessions/${id}`, { token: alice.token });
+          expect(now.body).toMatchObject({ state: 'completed', bytes: 11, reason: null });
+          for (const answer of [sent.body, received.body].filter((body) => body.state === 'completed')) {
+            expect(answer.closedAt).toBe(now.body.closedAt);
+          }
+          expect((await sessionRow(t.dbUrl, id))?.encrypted_key).toBeNull();
+        }
+      });
+
       it('works for host-receives with the roles swapped', async () => {
         const id = await joinedSession('host-receives');
         await t.api.post(`/sessions/${id}/report`, { token: bob.token, body: report('sender') });

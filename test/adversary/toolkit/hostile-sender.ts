@@ -12,7 +12,8 @@ import { Channel } from '../../../client/src/transfer/channel';
 import { CHUNK_SIZE, ChunkSealer } from '../../../client/src/transfer/chunk-cipher';
 import { FileHasher, type FileDigests } from '../../../client/src/transfer/digests';
 import { runHandshake } from '../../../client/src/transfer/handshake-step';
-import { signTransfer, type SignedFile } from '../../../client/src/transfer/signature';
+import { signTransfer } from '../../../client/src/transfer/signature';
+import type { FileSummary } from '../../../client/src/transfer/types';
 import { makeContexts, type Contexts } from './parties';
 import { duplexPair } from './streams';
 
@@ -65,7 +66,7 @@ export class HostileSender {
   }
 
   /** A trailer signature over `files`, by the real sender key unless another key or session is given. */
-  sign(files: SignedFile[], opts: { key?: KeyObject; sessionId?: string } = {}): string {
+  sign(files: FileSummary[], opts: { key?: KeyObject; sessionId?: string } = {}): string {
     const t = { sessionId: opts.sessionId ?? this.sessionId, sender: this.contexts.parties.sender.username, receiver: this.contexts.parties.receiver.username, files };
     return signTransfer(t, opts.key ?? this.contexts.parties.sender.privateKey);
   }
@@ -77,7 +78,7 @@ export class HostileSender {
   /** A whole honest transfer of `files` (name → content), ending with a valid trailer. */
   async sendAll(files: { name: string; data: Buffer }[]): Promise<void> {
     await this.manifest(files.map((f) => ({ name: f.name, size: f.data.length })));
-    const signed: SignedFile[] = [];
+    const signed: FileSummary[] = [];
     for (const [i, f] of files.entries()) signed.push({ name: f.name, size: f.data.length, ...(await this.sendFile(i, f.data)) });
     await this.trailer(this.sign(signed));
   }

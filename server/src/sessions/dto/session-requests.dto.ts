@@ -5,11 +5,11 @@ import {
   ValidateNested,
 } from 'class-validator';
 import { USERNAME_PATTERN } from '../../users/username';
+import { DEFAULT_WAIT_SECONDS, MAX_CERTIFICATE_BYTES, MAX_WAIT_SECONDS } from '../session-limits';
 import { ReportRole, SessionDirection, SessionState } from '../session-state';
 
 /** Most files one session may list; the client's transfer limit (client/src/transfer/manifest.ts) is the same. */
 const MAX_FILES = 1000;
-const MAX_CERTIFICATE_CHARS = 4096;
 
 export class EndpointDto {
   @ApiProperty({ example: '127.0.0.1', description: 'Host name or IP address the host peer listens on.' })
@@ -45,9 +45,9 @@ export class CreateSessionDto {
   @Type(() => EndpointDto)
   endpoint: EndpointDto;
 
-  @ApiProperty({ description: "The host's ephemeral self-signed TLS certificate, PEM, at most 4 KiB." })
+  @ApiProperty({ description: `The host's ephemeral self-signed TLS certificate, PEM, at most ${MAX_CERTIFICATE_BYTES} bytes.` })
   @IsString()
-  @MaxLength(MAX_CERTIFICATE_CHARS)
+  @MaxLength(MAX_CERTIFICATE_BYTES)
   certificate: string;
 
   @ApiPropertyOptional({ type: [AnnouncedFileDto] })
@@ -60,9 +60,9 @@ export class CreateSessionDto {
 }
 
 export class JoinSessionDto {
-  @ApiProperty({ description: "The joiner's ephemeral self-signed TLS certificate, PEM, at most 4 KiB." })
+  @ApiProperty({ description: `The joiner's ephemeral self-signed TLS certificate, PEM, at most ${MAX_CERTIFICATE_BYTES} bytes.` })
   @IsString()
-  @MaxLength(MAX_CERTIFICATE_CHARS)
+  @MaxLength(MAX_CERTIFICATE_BYTES)
   certificate: string;
 }
 
@@ -104,11 +104,11 @@ export class WaitQueryDto {
   @IsEnum(SessionState, { message: 'state must be a session state' })
   state: SessionState;
 
-  @ApiPropertyOptional({ minimum: 1, maximum: 60, default: 25 })
+  @ApiPropertyOptional({ minimum: 1, maximum: MAX_WAIT_SECONDS, default: DEFAULT_WAIT_SECONDS })
   @IsOptional()
   @Type(() => Number)
   @IsInt()
   @Min(1)
-  @Max(60)
+  @Max(MAX_WAIT_SECONDS)
   timeout?: number;
 }

@@ -1,0 +1,87 @@
+import { Injectable } from '@nestjs/common';
+import { InjectRepository } from '@nestjs/typeorm';
+import { In, IsNull, LessThan, Repository } from 'typeorm';
+import { PlainRows } from '../common/plain-rows';
+import { SessionState } from './session-state';
+import { Session, type StoredReport } from './session.entity';
+
+/** The columns a close sets: the key is always erased. */
+export type SessionClosing = Pick<Session, 'state' | 'reason' | 'closedAt'> & { encryptedKey: null; bytes?: number };
+
+/** A join's columns, set only on a waiting session nobody joined yet. */
+export type SessionJoining = Pick<
+  Session,
+  'joinerId' | 'joinerUsername' | 'joinerCertificate' | 'joinerFingerprint' | 'joinedAt' | 'expiresAt'
+> & { state: SessionState.Joined };
+
+/**
+ * The SQL of the `sessions` table, and nothing else: no rules, no errors. Reads on the request path and the
+ * insert go through `PlainRows` (plain SQL, the same text on SQLite and MySQL); the rest uses TypeORM's API.
+ * Every change is conditional on the state it expects and answers whether it happened, so the service can
+ * tell a lost race from success without reading the row again.
+ */
+@Injectable()
+export class SessionRepository {
+  private readonly rows: PlainRows<Session>;
+
+  constructor(@InjectRepository(Session) private readonly sessions: Repository<Session>) {
+    this.rows = new PlainRows(sessions);
+  }
+
+  /** A new session object with every column set (not stored yet). */
+  build(fields: Session): Session {
+    return this.sessions.create(fields);
+  }
+
+  insert(session: Session): Promise<void> {
+    return this.rows.insert(session);
+  }
+
+  /** Any session by id, with its (encrypted) key. */
+  findWithKey(id: string): Promise<Session | null> {
+    return this.rows.findOne('id = ?', [id], true);
+  }
+
+  /** Owner in the query: the session only when `userId` hosts or joined it. */
+  findForParticipant(id: string, userId: string): Promise<Session | null> {
+    return this.rows.findOne('id = ? AND (host_id = ? OR joiner_id = ?)', [id, userId, userId]);
+  }
+
+  /** The user's sessions as host or joiner, newest first. */
+  listForParticipant(userId: string, limit: number): Promise<Session[]> {
+    return this.sessions.find({
+      where: [{ hostId: userId }, { joinerId: userId }],
+      order: { createdAt: 'DESC', id: 'ASC' },
+      take: limit,
+    });
+  }
+
+  /** The row as it is now (it exists: sessions are never deleted). */
+  get(id: string): Promise<Session> {
+    return this.sessions.findOneOrFail({ where: { id } });
+  }
+
+  /** Sets the join columns if the session is still waiting and unjoined; false when someone else was first. */
+  async join(id: string, joining: SessionJoining): Promise<boolean> {
+    const updated = await this.rows.update(joining, 'id = ? AND state = ? AND joiner_id IS NULL', [id, SessionState.Waiting]);
+    return updated > 0;
+  }
+
+  /** Stores one side's report if the session is joined and that side has not reported; false otherwise. */
+  async storeReport(id: string, column: 'senderReport' | 'receiverReport', report: StoredReport): Promise<boolean> {
+    const stored = await this.sessions.update({ id, state: SessionState.Joined, [column]: IsNull() }, { [column]: report });
+    return (stored.affected ?? 0) > 0;
+  }
+
+  /** Closes the session if it is still in one of the `from` states; false when it was not. */
+  async close(id: string, from: SessionState[], closing: SessionClosing): Promise<boolean> {
+    const result = await this.sessions.update({ id, state: In(from) }, closing);
+    return (result.affected ?? 0) > 0;
+  }
+
+  /** Closes every session in state `from` whose expiry is before `now`; answers how many. */
+  async closeOverdue(from: SessionState, now: Date, closing: SessionClosing): Promise<number> {
+    const result = await this.sessions.update({ state: from, expiresAt: LessThan(now) }, closing);
+    return result.affected ?? 0;
+  }
+}

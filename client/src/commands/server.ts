@@ -9,6 +9,9 @@ export interface ServerCommandOptions extends GlobalOptions {
   host?: string;
   db?: string;
   dataDir?: string;
+  relayPort?: number;
+  /** false with --no-relay. */
+  relay?: boolean;
 }
 
 /**
@@ -18,7 +21,15 @@ export interface ServerCommandOptions extends GlobalOptions {
  */
 export async function server(opts: ServerCommandOptions, deps: Deps): Promise<void> {
   const { startServer, ConfigError } = await loadServer();
-  const running = await startServer({ port: opts.port, host: opts.host, dbUrl: opts.db, dataDir: opts.dataDir, env: deps.env }).catch(
+  const running = await startServer({
+    port: opts.port,
+    host: opts.host,
+    dbUrl: opts.db,
+    dataDir: opts.dataDir,
+    relay: opts.relay === false ? 'off' : 'default',
+    relayPort: opts.relayPort,
+    env: deps.env,
+  }).catch(
     (error: unknown) => {
       throw error instanceof ConfigError ? usageError(error.message) : error;
     },
@@ -26,9 +37,10 @@ export async function server(opts: ServerCommandOptions, deps: Deps): Promise<vo
   const lines = [`sft server listening on ${running.url}`];
   if (running.caCertPath) lines.push(`CA certificate: ${running.caCertPath}`);
   if (running.caFingerprint) lines.push(`CA fingerprint (SHA-256): ${formatFingerprint(running.caFingerprint)}`);
+  if (running.relayUrl) lines.push(`Relay: ${running.relayUrl}${running.relay ? ' (started here)' : ''}`);
   deps.reporter.result(
     'listening',
-    { url: running.url, port: running.port, caCertificate: running.caCertPath ?? null, caFingerprint: running.caFingerprint ?? null },
+    { url: running.url, port: running.port, caCertificate: running.caCertPath ?? null, caFingerprint: running.caFingerprint ?? null, relay: running.relayUrl },
     lines,
   );
   await untilAborted(deps.signal);

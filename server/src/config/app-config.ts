@@ -15,6 +15,8 @@ export type DatabaseConfig =
  */
 export class AppConfig {
   readonly port: number;
+  /** The port of the relay started beside the server, or null for none. */
+  readonly relayPort: number | null;
   readonly host: string;
   readonly dataDir: string;
   readonly database: DatabaseConfig;
@@ -51,6 +53,7 @@ export class AppConfig {
     return new AppConfig({
       port: read.integer('port', options.port, 'SFT_PORT', 8443, 0, 65535),
       host: read.text('host', options.host, 'SFT_HOST', '127.0.0.1'),
+      relayPort: relayPortOf(options, read),
       dataDir,
       database: withPasswordFromFile(
         parseDatabaseUrl(options.dbUrl ?? env.SFT_DB_URL ?? `sqlite:${join(dataDir, 'sft.sqlite')}`),
@@ -126,4 +129,11 @@ class SettingReader {
     if (value.trim() === '') throw new ConfigError(`${name} (${envName}) must not be empty.`);
     return value;
   }
+}
+
+/** The relay port: none when turned off; relayPort, else SFT_RELAY_PORT, else 8444 when started by default. */
+function relayPortOf(options: ServerOptions, read: SettingReader): number | null {
+  if (options.relay === 'off' || options.relayPort === null) return null;
+  if (options.relay !== 'default' && options.relayPort === undefined) return null;
+  return read.integer('relayPort', options.relayPort, 'SFT_RELAY_PORT', 8444, 0, 65535);
 }

@@ -17,7 +17,7 @@ import { receiveFiles, sendFiles } from '../../client/src/transfer';
 import { registerAndLogin } from '../../server/test/support/accounts';
 import { createSession, peerCertificate } from '../../server/test/support/sessions';
 import { startTestServer, type TestServer } from '../../server/test/support/test-server';
-import { makeContexts, makeParty } from '../../client/test/transfer/fixtures';
+import { makeContexts, makeParty } from '../support/hostile-peer/parties';
 
 const SECRET = Buffer.from('MEET AT THE NORTH GATE AT NOON. '.repeat(64)); // 2 KiB, easy to spot
 const TLS_CONTENT_TYPES = { changeCipherSpec: 0x14, alert: 0x15, handshake: 0x16, applicationData: 0x17 };

@@ -13,7 +13,8 @@ import { startTestServer, type TestServer } from '../../../server/test/support/t
 import { connectRelay, securePinnedOverRelay } from '../../src/peer/relay-connector';
 import type { PeerCertificate } from '../../src/peer';
 import { receiveFiles, sendFiles } from '../../src/transfer';
-import { makeContexts, makeParty, withTempDir } from '../transfer/fixtures';
+import { withTempDir } from '../../../test/support/hostile-peer/fs-snapshot';
+import { makeContexts, makeParty } from '../../../test/support/hostile-peer/parties';
 
 const asPeer = (c: KeyAndCert): PeerCertificate => ({ certificatePem: c.certPem, fingerprint: c.fingerprint });
 

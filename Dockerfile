@@ -1,9 +1,12 @@
-# syntax=docker/dockerfile:1
 # The sft server image. Three stages:
 #   build   - all dependencies, compiles TypeScript into dist/
 #   deps    - production dependencies only, with the native modules (bcrypt, better-sqlite3) built
 #   runtime - Node 20 slim, no compiler, no dev dependencies, runs as the unprivileged `node` user
 # Build: docker build -t sft .     Run: see docs/deployment.md (or `docker compose up`).
+# No `# syntax=` line: it would make every BuildKit build fetch a frontend image from Docker Hub,
+# and nothing here needs more than the built-in Dockerfile frontend.
+# Node 20 on purpose (package.json `engines`): file-type, reached through @nestjs/common, is pinned
+# by `overrides` to its last line that supports Node 20, so `npm ci` prints no EBADENGINE warning.
 
 ARG NODE_IMAGE=node:20-bookworm-slim
 
@@ -27,10 +30,10 @@ RUN apt-get update \
 WORKDIR /app
 COPY package.json package-lock.json ./
 # --ignore-scripts skips our own `prepare` (it needs typescript, a dev dependency); the native
-# modules' install scripts are then run explicitly by `npm rebuild`.
+# modules' install scripts are then run explicitly by `npm rebuild`. (No `npm cache clean`: only
+# node_modules leaves this stage.)
 RUN npm ci --omit=dev --ignore-scripts --no-audit --no-fund \
- && npm rebuild bcrypt better-sqlite3 \
- && npm cache clean --force
+ && npm rebuild bcrypt better-sqlite3
 
 # ---------------------------------------------------------------------------------------------
 FROM ${NODE_IMAGE} AS runtime
@@ -48,11 +51,12 @@ USER node
 
 EXPOSE 8443
 
-# GET /health over HTTPS with certificate verification on. The CA is the first that exists of
-# SFT_HEALTHCHECK_CA, /certs/ca.pem (docker-compose.yml mounts certs/dev there) and the local CA
-# the server makes in $SFT_DATA_DIR/tls/ when no SFT_TLS_CERT is given; with none, the system
-# roots are used. SFT_HEALTHCHECK_NAME is the name to verify (default localhost).
-HEALTHCHECK --interval=30s --timeout=5s --start-period=30s --retries=3 \
-  CMD ["node", "-e", "const fs=require('fs'),e=process.env;const ca=[e.SFT_HEALTHCHECK_CA,'/certs/ca.pem',(e.SFT_DATA_DIR||'/data')+'/tls/ca.pem'].find(f=>f&&fs.existsSync(f));require('https').get({host:'127.0.0.1',port:8443,servername:e.SFT_HEALTHCHECK_NAME||'localhost',path:'/health',ca:ca&&fs.readFileSync(ca),timeout:4000},r=>process.exit(r.statusCode===200?0:1)).on('timeout',()=>process.exit(1)).on('error',()=>process.exit(1))"]
+# GET /health over HTTPS with certificate verification on; /health answers 503 while the database
+# does not answer. The CA is the first set of SFT_HEALTHCHECK_CA and SFT_TLS_CA, else the local CA
+# in $SFT_DATA_DIR/tls/ (docker-compose.yml's init service, or the server itself, puts it there);
+# with none of them, the system roots are used. SFT_HEALTHCHECK_NAME is the name to verify
+# (default localhost).
+HEALTHCHECK --interval=10s --timeout=5s --start-period=60s --retries=3 \
+  CMD ["node", "-e", "const fs=require('fs'),e=process.env;const ca=[e.SFT_HEALTHCHECK_CA,e.SFT_TLS_CA,(e.SFT_DATA_DIR||'/data')+'/tls/ca.pem'].find(f=>f&&fs.existsSync(f));require('https').get({host:'127.0.0.1',port:8443,servername:e.SFT_HEALTHCHECK_NAME||'localhost',path:'/health',ca:ca&&fs.readFileSync(ca),timeout:4000},r=>process.exit(r.statusCode===200?0:1)).on('timeout',()=>process.exit(1)).on('error',()=>process.exit(1))"]
 
 CMD ["node", "bin/sft.js", "server", "--host", "0.0.0.0", "--port", "8443"]

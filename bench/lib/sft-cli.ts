@@ -38,7 +38,7 @@ export interface SftTransferRun {
 
 /** `sft server --port 0 --host 127.0.0.1 --data-dir DIR` (SQLite in the data dir), until `stop()`. */
 export async function startSftServer(dataDir: string): Promise<SftServer> {
-  const child = new MeasuredChild('sft server', [SFT_BIN, '--json', 'server', '--port', '0', '--host', '127.0.0.1', '--data-dir', dataDir], {
+  const child = new MeasuredChild('sft server', [SFT_BIN, '--json', 'server', '--port', '0', '--relay-port', '0', '--host', '127.0.0.1', '--data-dir', dataDir], {
     env: isolatedEnv(join(dataDir, 'home')),
     timeoutMs: 6 * 60 * 60 * 1000,
   });

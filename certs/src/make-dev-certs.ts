@@ -8,11 +8,11 @@
  * with `--name`, or in SFT_CERT_NAMES (comma or space separated).
  * Existing files are never replaced unless `--force` is given.
  */
-import { randomBytes } from 'node:crypto';
 import { promises as fs } from 'node:fs';
 import { isIP } from 'node:net';
 import * as path from 'node:path';
 import { parseArgs } from 'node:util';
+import { writeFileAtomic } from './atomic-file';
 import { formatFingerprint, makeCa, makeServerCert } from './x509';
 
 /** The names every dev server certificate covers. */
@@ -205,18 +205,6 @@ async function refuseExisting(paths: string[]): Promise<void> {
 }
 
 /** Writes to a fresh temporary file with `mode`, then renames it over `file`, so a reader never sees half a key. */
-async function writeFileAtomic(file: string, data: string, mode: number): Promise<void> {
-  const temp = `${file}.${randomBytes(6).toString('hex')}.tmp`;
-  try {
-    await fs.writeFile(temp, data, { mode, flag: 'wx' });
-    await fs.chmod(temp, mode); // the umask may have narrowed it; make it exact
-    await fs.rename(temp, file);
-  } catch (error) {
-    await fs.rm(temp, { force: true });
-    throw error;
-  }
-}
-
 function isValidName(name: string): boolean {
   if (isIP(name) !== 0) return true;
   // A DNS name: dot-separated labels of letters, digits and inner hyphens; an optional leading wildcard label.

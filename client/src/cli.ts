@@ -6,7 +6,7 @@ import { Command, InvalidArgumentError, Option } from 'commander';
 import { parseVerificationPhrase } from './commands/verify-phrase';
 
 export type CommandName =
-  | 'server' | 'register' | 'login' | 'logout' | 'whoami' | 'host-session' | 'join' | 'sessions' | 'trust' | 'demo';
+  | 'server' | 'relay' | 'register' | 'login' | 'logout' | 'whoami' | 'host-session' | 'join' | 'sessions' | 'trust' | 'demo';
 
 /** Runs a command with its merged options (global options, command options, and arguments). */
 export type Dispatch = (command: CommandName, options: Record<string, unknown>) => Promise<void>;
@@ -40,7 +40,16 @@ export function buildProgram(dispatch: Dispatch, version: string, output: CliOut
     .option('--db <url>', 'sqlite:PATH or mysql://user:pass@host:port/db (env SFT_DB_URL)')
     .option('--data-dir <dir>', 'where the database, secrets and local CA live (env SFT_DATA_DIR)')
     .option('--redis <url>', 'redis://host:port shared by several servers: limits, wake-ups, sweeper lock (env SFT_REDIS_URL)')
+    .option('--relay-port <n>', 'port of the relay started beside the server (env SFT_RELAY_PORT, default 8444)', parsePort)
+    .option('--no-relay', 'do not start a relay here (set SFT_RELAY_URL when one runs elsewhere)')
     .action(run('server'));
+
+  sub('relay', 'run the blind relay on its own, for peers that cannot dial each other')
+    .option('--port <n>', 'TCP port (env SFT_RELAY_PORT, default 8444)', parsePort)
+    .option('--host <host>', 'address to listen on (env SFT_RELAY_HOST, default 127.0.0.1)')
+    .option('--url <url>', 'the address tickets name, tls://NAME:PORT (env SFT_RELAY_URL, default tls://HOST:PORT)')
+    .option('--data-dir <dir>', "a server data dir to take the ticket key and certificate from (env SFT_DATA_DIR)")
+    .action(run('relay'));
 
   sub('register', 'create an account and an identity key')
     .option('--username <name>', 'account name')

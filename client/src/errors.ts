@@ -1,5 +1,5 @@
 /**
- * Exit codes of the `sft` CLI (SPEC §3) and the error commands throw to end with one.
+ * Exit codes of the `sft` CLI (README "Exit codes") and the error commands throw to end with one.
  * Only main.ts turns errors into process exits; commands just throw.
  */
 export const ExitCode = {

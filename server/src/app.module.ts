@@ -13,13 +13,15 @@ import type { AppSecrets } from './config/app-secrets';
 import { ConfigModule } from './config/config.module';
 import { HealthModule } from './health/health.module';
 import { RedisModule } from './redis/redis.module';
+import { RelayModule } from './relay/relay.module';
+import type { RelaySettings } from './relay/relay-settings';
 import { SessionsModule } from './sessions/sessions.module';
 import { UsersModule } from './users/users.module';
 
 /** The whole server: features plus the global pipe, guard and error filter. */
 @Module({})
 export class AppModule {
-  static forRoot(config: AppConfig, secrets: AppSecrets): DynamicModule {
+  static forRoot(config: AppConfig, secrets: AppSecrets, relay: RelaySettings): DynamicModule {
     return {
       module: AppModule,
       imports: [
@@ -34,6 +36,7 @@ export class AppModule {
         UsersModule,
         SessionsModule,
         HealthModule,
+        RelayModule.forRoot(relay),
       ],
       providers: [
         { provide: APP_PIPE, useFactory: createValidationPipe },

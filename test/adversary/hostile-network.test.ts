@@ -8,11 +8,11 @@ import type { TLSSocket } from 'node:tls';
 import { join } from 'node:path';
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { makeEphemeralCert, type KeyAndCert } from '../../certs/src/x509';
-import { dialPeer, listenForPeer, type PeerCertificate, type PeerListener } from '../../client/src/peer';
-import { receiveFiles, sendFiles, TransferError } from '../../client/src/transfer';
-import { snapshotTree, withArena } from './toolkit/fs-snapshot';
-import { openSlowConnections, startCutter, startMitmProxy, strangerConnect, type Relay, type SlowConnections } from './toolkit/network';
-import { makeContexts, makeParty } from './toolkit/parties';
+import { dialPeer, listenForPeer, PeerLinkError, type PeerCertificate, type PeerListener } from '../../client/src/peer';
+import { receiveFiles, sendFiles } from '../../client/src/transfer';
+import { snapshotTree, withArena } from '../support/hostile-peer/fs-snapshot';
+import { openSlowConnections, startCutter, startMitmProxy, strangerConnect, type Relay, type SlowConnections } from '../support/hostile-peer/network';
+import { makeContexts, makeParty } from '../support/hostile-peer/parties';
 
 let hostCert: KeyAndCert;
 let joinerCert: KeyAndCert;
@@ -101,7 +101,7 @@ describe(`the peer link against a man in the middle`, () => {
     }, () => undefined);
     const mitm = track(await startMitmProxy({ targetPort: listener.port, own: strangerCert, targetCertPem: hostCert.certPem }));
     const error = await dial(mitm.port, 3000).then(() => null, (e: unknown) => e);
-    expect(error).toBeInstanceOf(TransferError);
+    expect(error).toBeInstanceOf(PeerLinkError);
     expect(error).toMatchObject({ code: 'tls' });
     expect(mitm.seen).toEqual({ fromClient: 0, fromServer: 0 });
     expect(hostAccepted).toBe(false);

@@ -67,8 +67,25 @@ describe('sft register, login, whoami, logout', () => {
     }
   });
 
-  it('asks for --username instead of prompting when stdin is not a terminal (exit 2)', async () => {
-    const result = await erin.run(['login', '--password-stdin'], { stdin: 'x\n' });
+  it('logs in again without --username: register and login remember the username with the server, past logout', async () => {
+    const user = await SftUser.create('gina', server);
+    try {
+      await user.register();
+      expectExit(await user.run(['logout']), 0);
+      const result = expectExit(await user.run(['login', '--password-stdin', '--json'], { stdin: `${user.password}\n` }), 0);
+      expect(JSON.parse(result.stdout.trim().split('\n').pop() ?? '')).toMatchObject({ event: 'login', username: 'gina', server: server.url });
+      const wrong = await user.run(['login', '--password-stdin'], { stdin: 'not-the-password\n' });
+      expect(wrong.code).toBe(3);
+    } finally {
+      await user.cleanUp();
+    }
+  });
+
+  it('asks for --username instead of prompting when nobody logged in to that server from here (exit 2)', async () => {
+    const result = await runSft(['login', '--password-stdin', '--server', server.url, '--ca', server.caCertPath], {
+      home: path.join(erin.dir, 'no-login-yet'),
+      stdin: 'x\n',
+    });
     expect(result.code).toBe(2);
     expect(result.stderr).toMatch(/--username/);
   });

@@ -1,6 +1,7 @@
 /**
- * Getting a username and password: from flags and stdin (--password-stdin), or by prompting
- * (hidden input) when stdin is a terminal. Non-interactive and missing → usage error.
+ * Getting a username and password: from flags and stdin (--password-stdin), the username also
+ * from the last login at the server, or by prompting (hidden input) when stdin is a terminal.
+ * Non-interactive and missing → usage error.
  */
 import { usageError } from '../errors';
 import type { Deps } from './deps';
@@ -10,8 +11,10 @@ export interface CredentialOptions {
   passwordStdin?: boolean;
 }
 
-export async function askUsername(opts: CredentialOptions, deps: Deps): Promise<string> {
+/** --username, else `remembered` (the last login at this server), else a prompt on a terminal. */
+export async function askUsername(opts: CredentialOptions, deps: Deps, remembered?: string): Promise<string> {
   if (opts.username) return opts.username.trim();
+  if (remembered) return remembered;
   if (!deps.stdin.isTTY || opts.passwordStdin) {
     throw usageError('A username is needed.', 'Pass --username U (prompts only work on a terminal).');
   }

@@ -30,7 +30,8 @@ export async function demo(opts: DemoOptions, deps: Deps): Promise<void> {
   const dir = await fs.mkdtemp(path.join(os.tmpdir(), 'sft-demo-'));
   const say = (event: string, data: Record<string, unknown>, text: string) => deps.reporter.step(event, data, `[demo] ${text}`);
   say('demo-dir', { dir }, `Working in ${dir}`);
-  const running = await (await loadServer()).startServer({
+  const { startServer } = await loadServer();
+  const running = await startServer({
     port: 0,
     host: '127.0.0.1',
     dataDir: path.join(dir, 'server'),

@@ -22,7 +22,7 @@ export interface Deps {
   signal?: AbortSignal;
 }
 
-/** Options every command accepts (SPEC §3 global options). */
+/** Options every command accepts (--server, --ca, --json). */
 export interface GlobalOptions {
   server?: string;
   ca?: string;

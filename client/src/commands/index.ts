@@ -10,6 +10,7 @@ export type CommandFunction = (opts: any, deps: Deps) => Promise<void>;
 
 export const COMMANDS: Record<CommandName, () => Promise<CommandFunction>> = {
   server: async () => (await import('./server')).server,
+  relay: async () => (await import('./relay')).relay,
   register: async () => (await import('./register')).register,
   login: async () => (await import('./login')).login,
   logout: async () => (await import('./logout')).logout,

@@ -11,7 +11,7 @@ export type LoginOptions = GlobalOptions & CredentialOptions;
 
 export async function login(opts: LoginOptions, deps: Deps): Promise<void> {
   const connection = await resolveConnection(opts, deps);
-  const username = await askUsername(opts, deps);
+  const username = await askUsername(opts, deps, await rememberedUsername(deps, connection.serverUrl));
   const password = await askPassword(opts, deps, false);
   const answer = await deps.api({ serverUrl: connection.serverUrl, ca: connection.ca }).login(username, password);
   const api = await storeLogin(deps, connection, answer);
@@ -32,13 +32,18 @@ export async function login(opts: LoginOptions, deps: Deps): Promise<void> {
   );
 }
 
-/** Stores the token (0600) and remembers the server and CA; returns a client using the token. */
+/** The username of the last login at `serverUrl`, kept past `sft logout` (older homes: from the stored token's entry). */
+async function rememberedUsername(deps: Deps, serverUrl: string): Promise<string | undefined> {
+  return (await deps.state.config.usernameFor(serverUrl)) ?? (await deps.state.credentials.get(serverUrl))?.username;
+}
+
+/** Stores the token (0600) and remembers the server, CA and username; returns a client using the token. */
 export async function storeLogin(deps: Deps, connection: Connection, answer: LoginAnswer): Promise<ApiClient> {
   await deps.state.credentials.set(connection.serverUrl, {
     username: answer.user.username,
     token: answer.token,
     expiresAt: answer.expiresAt,
   });
-  await deps.state.config.remember(connection.serverUrl, connection.caFromArgs ? connection.ca : undefined);
+  await deps.state.config.remember(connection.serverUrl, connection.caFromArgs ? connection.ca : undefined, answer.user.username);
   return deps.api({ serverUrl: connection.serverUrl, ca: connection.ca, token: answer.token });
 }

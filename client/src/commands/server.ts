@@ -10,6 +10,9 @@ export interface ServerCommandOptions extends GlobalOptions {
   db?: string;
   dataDir?: string;
   redis?: string;
+  relayPort?: number;
+  /** false with --no-relay. */
+  relay?: boolean;
 }
 
 /**
@@ -19,7 +22,16 @@ export interface ServerCommandOptions extends GlobalOptions {
  */
 export async function server(opts: ServerCommandOptions, deps: Deps): Promise<void> {
   const { startServer, ConfigError } = await loadServer();
-  const running = await startServer({ port: opts.port, host: opts.host, dbUrl: opts.db, dataDir: opts.dataDir, redisUrl: opts.redis, env: deps.env }).catch(
+  const running = await startServer({
+    port: opts.port,
+    host: opts.host,
+    dbUrl: opts.db,
+    dataDir: opts.dataDir,
+    relay: opts.relay === false ? 'off' : 'default',
+    relayPort: opts.relayPort,
+    redisUrl: opts.redis,
+    env: deps.env,
+  }).catch(
     (error: unknown) => {
       throw error instanceof ConfigError ? usageError(error.message) : error;
     },
@@ -27,9 +39,10 @@ export async function server(opts: ServerCommandOptions, deps: Deps): Promise<vo
   const lines = [`sft server listening on ${running.url}`];
   if (running.caCertPath) lines.push(`CA certificate: ${running.caCertPath}`);
   if (running.caFingerprint) lines.push(`CA fingerprint (SHA-256): ${formatFingerprint(running.caFingerprint)}`);
+  if (running.relayUrl) lines.push(`Relay: ${running.relayUrl}${running.relay ? ' (started here)' : ''}`);
   deps.reporter.result(
     'listening',
-    { url: running.url, port: running.port, caCertificate: running.caCertPath ?? null, caFingerprint: running.caFingerprint ?? null },
+    { url: running.url, port: running.port, caCertificate: running.caCertPath ?? null, caFingerprint: running.caFingerprint ?? null, relay: running.relayUrl },
     lines,
   );
   await untilAborted(deps.signal);

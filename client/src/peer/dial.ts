@@ -5,7 +5,7 @@
  */
 import { connect, type TLSSocket } from 'node:tls';
 import type { KeyAndCert } from '../../../certs/src/x509';
-import { TransferError } from '../transfer/errors';
+import { PeerLinkError } from './errors';
 import { assertCertificateMatches, derMatches, pinnedTlsOptions } from './pinning';
 import type { PeerCertificate } from './types';
 
@@ -30,14 +30,14 @@ export async function dialPeer(opts: DialOptions): Promise<TLSSocket> {
   let backoff = FIRST_BACKOFF_MS;
   for (;;) {
     const remaining = deadline - Date.now();
-    if (remaining <= 0) throw new TransferError('unreachable', `Could not reach the peer at ${opts.host}:${opts.port} in time.`);
+    if (remaining <= 0) throw new PeerLinkError('unreachable', `Could not reach the peer at ${opts.host}:${opts.port} in time.`);
     try {
       return await attempt(opts, remaining);
     } catch (err) {
       const code = (err as NodeJS.ErrnoException).code ?? '';
-      if (err instanceof TransferError || !RETRYABLE.has(code)) throw toDialError(err, opts);
+      if (err instanceof PeerLinkError || !RETRYABLE.has(code)) throw toDialError(err, opts);
       if (Date.now() + backoff >= deadline) {
-        throw new TransferError('unreachable', `Could not reach the peer at ${opts.host}:${opts.port} (${code}).`, false, { cause: err });
+        throw new PeerLinkError('unreachable', `Could not reach the peer at ${opts.host}:${opts.port} (${code}).`, { cause: err });
       }
       await new Promise((r) => setTimeout(r, backoff));
       backoff = Math.min(backoff * 2, MAX_BACKOFF_MS);
@@ -61,7 +61,7 @@ function attempt(opts: DialOptions, timeoutMs: number): Promise<TLSSocket> {
     });
     const timer = setTimeout(() => {
       socket.destroy();
-      reject(new TransferError('unreachable', `Timed out connecting to the peer at ${opts.host}:${opts.port}.`));
+      reject(new PeerLinkError('unreachable', `Timed out connecting to the peer at ${opts.host}:${opts.port}.`));
     }, timeoutMs);
     socket.once('secureConnect', () => {
       clearTimeout(timer);
@@ -72,14 +72,14 @@ function attempt(opts: DialOptions, timeoutMs: number): Promise<TLSSocket> {
     const onError = (err: Error): void => {
       clearTimeout(timer);
       socket.destroy();
-      reject(pinMismatch ? new TransferError('tls', "The peer presented a certificate other than the pinned one; refused.", false, { cause: err }) : err);
+      reject(pinMismatch ? new PeerLinkError('tls', "The peer presented a certificate other than the pinned one; refused.", { cause: err }) : err);
     };
     socket.once('error', onError);
   });
 }
 
-function toDialError(err: unknown, opts: DialOptions): TransferError {
-  if (err instanceof TransferError) return err;
+function toDialError(err: unknown, opts: DialOptions): PeerLinkError {
+  if (err instanceof PeerLinkError) return err;
   const e = err as NodeJS.ErrnoException;
-  return new TransferError('tls', `Secure connection to the peer at ${opts.host}:${opts.port} failed: ${e.message}`, false, { cause: err });
+  return new PeerLinkError('tls', `Secure connection to the peer at ${opts.host}:${opts.port} failed: ${e.message}`, { cause: err });
 }

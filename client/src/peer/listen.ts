@@ -12,7 +12,7 @@
 import { createServer as createNetServer, type Server, type Socket } from 'node:net';
 import { createServer as createTlsServer, type TLSSocket } from 'node:tls';
 import type { KeyAndCert } from '../../../certs/src/x509';
-import { TransferError } from '../transfer/errors';
+import { PeerLinkError } from './errors';
 import { assertCertificateMatches, derMatches, pinnedTlsOptions } from './pinning';
 import type { PeerCertificate, PeerListener } from './types';
 
@@ -32,7 +32,7 @@ export interface ListenOptions {
 export async function listenForPeer(opts: ListenOptions): Promise<PeerListener> {
   const handshakeTimeoutMs = opts.handshakeTimeoutMs ?? DEFAULT_HANDSHAKE_TIMEOUT_MS;
   const pending = new Set<Socket>();
-  let peerFailure: TransferError | null = null;
+  let peerFailure: PeerLinkError | null = null;
   let ready: TLSSocket | null = null;
   let taken = false;
   let closed = false;
@@ -44,7 +44,7 @@ export async function listenForPeer(opts: ListenOptions): Promise<PeerListener> 
   });
   expected.catch((err: unknown) => {
     peerFailure =
-      err instanceof TransferError ? err : new TransferError('peer_error', `The peer's certificate never arrived: ${(err as Error)?.message ?? err}`);
+      err instanceof PeerLinkError ? err : new PeerLinkError('no_certificate', `The peer's certificate never arrived: ${(err as Error)?.message ?? err}`);
     for (const raw of pending) raw.destroy();
     waiter?.reject(peerFailure);
     waiter = null;
@@ -112,7 +112,7 @@ export async function listenForPeer(opts: ListenOptions): Promise<PeerListener> 
   const server: Server = createNetServer(onConnection);
   await new Promise<void>((resolve, reject) => {
     server.once('error', (err: NodeJS.ErrnoException) =>
-      reject(new TransferError('io', `Cannot listen on ${opts.host}:${opts.port}: ${err.code ?? err.message}.`, false, { cause: err })),
+      reject(new PeerLinkError('io', `Cannot listen on ${opts.host}:${opts.port}: ${err.code ?? err.message}.`, { cause: err })),
     );
     server.listen(opts.port, opts.host, () => resolve());
   });
@@ -125,7 +125,7 @@ export async function listenForPeer(opts: ListenOptions): Promise<PeerListener> 
     port,
     accept(timeoutMs: number): Promise<TLSSocket> {
       if (peerFailure) return Promise.reject(peerFailure);
-      if (closed) return Promise.reject(new TransferError('io', 'The peer listener is closed.'));
+      if (closed) return Promise.reject(new PeerLinkError('io', 'The peer listener is closed.'));
       if (taken || waiter) return Promise.reject(new Error('accept() may be called only once.'));
       if (ready) {
         const socket = ready;
@@ -136,7 +136,7 @@ export async function listenForPeer(opts: ListenOptions): Promise<PeerListener> 
       return new Promise<TLSSocket>((resolve, reject) => {
         const timer = setTimeout(() => {
           waiter = null;
-          reject(new TransferError('timeout', `The peer did not connect within ${Math.round(timeoutMs / 1000)} s.`));
+          reject(new PeerLinkError('timeout', `The peer did not connect within ${Math.round(timeoutMs / 1000)} s.`));
         }, timeoutMs);
         waiter = {
           resolve: (s) => {
@@ -155,7 +155,7 @@ export async function listenForPeer(opts: ListenOptions): Promise<PeerListener> 
       for (const raw of pending) raw.destroy();
       ready?.destroy();
       ready = null;
-      waiter?.reject(new TransferError('io', 'The peer listener was closed.'));
+      waiter?.reject(new PeerLinkError('io', 'The peer listener was closed.'));
       waiter = null;
       return new Promise((resolve) => server.close(() => resolve()));
     },

@@ -3,7 +3,7 @@ import { createHash, timingSafeEqual } from 'node:crypto';
 import type { SecureContextOptions } from 'node:tls';
 import type { KeyAndCert } from '../../../certs/src/x509';
 import { fingerprintOfPem } from '../../../certs/src/x509';
-import { TransferError } from '../transfer/errors';
+import { PeerLinkError } from './errors';
 import type { PeerCertificate } from './types';
 
 /** TLS options both ends use: TLS 1.3 only, our cert, and the peer's exact cert as the only trust anchor. */
@@ -11,16 +11,16 @@ export function pinnedTlsOptions(own: KeyAndCert, peer: PeerCertificate): Secure
   return { key: own.keyPem, cert: own.certPem, ca: [peer.certificatePem], minVersion: 'TLSv1.3', maxVersion: 'TLSv1.3' };
 }
 
-/** Throws TransferError('tls') unless the PEM's fingerprint is the announced one. */
+/** Throws PeerLinkError('tls') unless the PEM's fingerprint is the announced one. */
 export function assertCertificateMatches(peer: PeerCertificate): void {
   let actual: string;
   try {
     actual = fingerprintOfPem(peer.certificatePem);
   } catch {
-    throw new TransferError('tls', "The peer's certificate cannot be parsed.");
+    throw new PeerLinkError('tls', "The peer's certificate cannot be parsed.");
   }
   if (!sameFingerprint(actual, peer.fingerprint)) {
-    throw new TransferError('tls', "The peer's certificate does not match its announced fingerprint.");
+    throw new PeerLinkError('tls', "The peer's certificate does not match its announced fingerprint.");
   }
 }
 

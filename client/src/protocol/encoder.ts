@@ -24,11 +24,6 @@ export async function writeFrame(stream: Writable, type: FrameType, payload: Buf
   if (!ok) await waitForDrain(stream);
 }
 
-/** Writes a frame whose payload is `value` as UTF-8 JSON. */
-export function writeJsonFrame(stream: Writable, type: FrameType, value: unknown): Promise<void> {
-  return writeFrame(stream, type, Buffer.from(JSON.stringify(value), 'utf8'));
-}
-
 function waitForDrain(stream: Writable): Promise<void> {
   return new Promise((resolve, reject) => {
     const cleanup = (): void => {

@@ -93,6 +93,13 @@ export class Channel {
     this.stream.end();
   }
 
+  /** Ends a failed transfer: `err` as a TransferError, told to the peer (see `abort`). Returns it to throw. */
+  fail(err: unknown): TransferError {
+    const failure = fromProtocolError(err);
+    this.abort(failure);
+    return failure;
+  }
+
   /** Tells the peer why we stop (unless the peer told us), then closes the connection. */
   abort(err: TransferError): void {
     const stream = this.stream;

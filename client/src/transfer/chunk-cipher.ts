@@ -38,26 +38,30 @@ function chunkAad(sessionId: string, fileIndex: number): Buffer {
   return lengthPrefixed(AAD_LABEL, sessionId, index);
 }
 
-/** Encrypts the chunks of one file in order. */
-export class ChunkSealer {
-  private counter = 0;
-  private readonly total: number;
-  private readonly aad: Buffer;
+/** Where sealing or opening stands in one file's chunks: the counter, the total and the AAD. */
+abstract class ChunkSequence {
+  protected counter = 0;
+  protected readonly total: number;
+  protected readonly aad: Buffer;
 
   constructor(
-    private readonly key: Buffer,
+    protected readonly key: Buffer,
     sessionId: string,
-    private readonly fileIndex: number,
-    size: number,
+    protected readonly fileIndex: number,
+    protected readonly size: number,
   ) {
     this.total = chunkCount(size);
     this.aad = chunkAad(sessionId, fileIndex);
   }
 
-  /** True once the final chunk has been sealed. */
+  /** True once the final chunk has been sealed (or opened). */
   get done(): boolean {
     return this.counter >= this.total;
   }
+}
+
+/** Encrypts the chunks of one file in order. */
+export class ChunkSealer extends ChunkSequence {
 
   /** Seals the next chunk; returns ciphertext || tag. The final one is the `chunkCount(size)`-th. */
   seal(plaintext: Buffer): Buffer {
@@ -73,25 +77,7 @@ export class ChunkSealer {
 }
 
 /** Decrypts and checks the chunks of one file, in order, against the size the manifest announced. */
-export class ChunkOpener {
-  private counter = 0;
-  private readonly total: number;
-  private readonly aad: Buffer;
-
-  constructor(
-    private readonly key: Buffer,
-    sessionId: string,
-    private readonly fileIndex: number,
-    private readonly size: number,
-  ) {
-    this.total = chunkCount(size);
-    this.aad = chunkAad(sessionId, fileIndex);
-  }
-
-  /** True once the final chunk has been opened. */
-  get done(): boolean {
-    return this.counter >= this.total;
-  }
+export class ChunkOpener extends ChunkSequence {
 
   /** Authenticates and decrypts the next chunk. Throws TransferError('integrity') on any mismatch. */
   open(sealed: Buffer): Buffer {

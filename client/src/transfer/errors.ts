@@ -1,4 +1,7 @@
-/** The one error type sendFiles/receiveFiles/dialPeer/listenForPeer reject with, each with a stable code. */
+/**
+ * The one error type sendFiles/receiveFiles reject with, each with a stable code. The codes also travel
+ * in ERROR frames between peers. What a code means to the CLI (its exit code) is exit-mapping.ts's business.
+ */
 
 export const TRANSFER_ERROR_CODES = [
   'integrity', // a chunk failed GCM, a CRC32/SHA-256 mismatched, or sizes/chunk order were wrong
@@ -12,7 +15,6 @@ export const TRANSFER_ERROR_CODES = [
   'peer_closed', // the connection ended before the transfer finished
   'timeout', // the peer went silent for too long
   'peer_error', // the peer reported an error we have no code for
-  'unreachable', // the peer could not be reached (connection refused, retries exhausted)
   'tls', // the TLS link failed (wrong certificate, handshake refused)
   'io', // reading or writing local files failed
 ] as const;
@@ -30,23 +32,6 @@ export class TransferError extends Error {
     super(message, options);
     this.name = 'TransferError';
   }
-}
-
-/** True for codes that mean "integrity, signature or phrase check failed, nothing was kept" (CLI exit 4). */
-export function isIntegrityFailure(code: TransferErrorCode): boolean {
-  return code === 'integrity' || code === 'signature' || code === 'protocol' || code === 'verification';
-}
-
-/** True for codes that mean "the peer could not be reached or went away" (CLI exit 5). */
-export function isPeerUnreachable(code: TransferErrorCode): boolean {
-  return code === 'unreachable' || code === 'peer_closed' || code === 'timeout' || code === 'tls';
-}
-
-/** The CLI exit code for a transfer error: 4 integrity/signature, 5 peer unreachable, 1 otherwise. */
-export function exitCodeForTransferError(err: TransferError): 1 | 4 | 5 {
-  if (isIntegrityFailure(err.code)) return 4;
-  if (isPeerUnreachable(err.code)) return 5;
-  return 1;
 }
 
 export function isTransferErrorCode(value: unknown): value is TransferErrorCode {

@@ -1,18 +1,32 @@
 /**
  * Where received files go. Each file is written to a fresh temp file next to its target (created
  * exclusively, never through a symlink), fsynced, and moved into place only by commit(), after every
- * check passed. discard() removes every temp file and every directory we created.
+ * check passed. discard() removes every temp file and every directory we created (the output directory
+ * itself too, if we made it), so after a failure the output directory holds exactly what it held
+ * before. Should the process exit before discard() finished (a cancel, a second Ctrl-C), an exit hook
+ * finishes the job synchronously. For that hook to know everything on disk, directories and temp files
+ * are created synchronously (an asynchronous mkdir or open still in flight at exit would land after it).
  */
 import { randomBytes } from 'node:crypto';
 import { constants } from 'node:fs';
-import { chmod, link, lstat, mkdir, open, rename, rmdir, statfs, unlink, type FileHandle } from 'node:fs/promises';
-import { join, resolve } from 'node:path';
+import { close, fsync, mkdirSync, openSync, renameSync, rmdirSync, unlinkSync, write } from 'node:fs';
+import { chmod, link, lstat, rename, rmdir, statfs, unlink } from 'node:fs/promises';
+import { promisify } from 'node:util';
+import { dirname, join, resolve } from 'node:path';
 import { TransferError } from './errors';
 import type { ManifestEntry } from './manifest';
+import { displayName } from './names';
 
 const TEMP_FLAGS = constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL | (constants.O_NOFOLLOW ?? 0);
 /** Mode of finished files (the temp file is 0600 while it holds unverified data). */
 const FINAL_MODE = 0o644;
+
+/** An open temp file: what the receiver needs of it. */
+export interface TempFile {
+  write(data: Buffer, offset: number, length: number): Promise<{ bytesWritten: number }>;
+  sync(): Promise<void>;
+  close(): Promise<void>;
+}
 
 interface PendingFile {
   temp: string;
@@ -24,7 +38,9 @@ export class OutputDir {
   private readonly createdDirs: string[] = [];
   private readonly pending: PendingFile[] = [];
   private readonly committed: string[] = [];
-  private openHandle: FileHandle | null = null;
+  /** Overwrite: targets replaced during commit() and where their originals wait (null: there was none). */
+  private readonly replaced: { target: string; backup: string | null }[] = [];
+  private openHandle: TempFile | null = null;
 
   constructor(
     outDir: string,
@@ -40,15 +56,25 @@ export class OutputDir {
 
   /** Checks targets, parent directories and free space before anything is written. */
   async prepare(entries: ManifestEntry[]): Promise<void> {
-    await mkdir(this.root, { recursive: true }).catch((err: NodeJS.ErrnoException) => {
-      throw new TransferError('io', `Cannot create the output directory ${this.root}: ${err.code ?? err.message}.`);
-    });
+    untilDiscarded.add(this);
+    let firstMade: string | undefined;
+    try {
+      firstMade = mkdirSync(this.root, { recursive: true });
+    } catch (err) {
+      throw new TransferError('io', `Cannot create the output directory ${this.root}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}.`);
+    }
+    if (firstMade) {
+      // We made the output directory (and maybe parents): they are ours to remove after a failure, last.
+      const made: string[] = [];
+      for (let dir = this.root; dir !== dirname(firstMade); dir = dirname(dir)) made.unshift(dir);
+      this.createdDirs.unshift(...made);
+    }
     for (const entry of entries) {
       const segments = entry.name.split('/');
       for (let i = 1; i < segments.length; i++) await this.checkParent(join(this.root, ...segments.slice(0, i)));
       const info = await lstatOrNull(this.targetOf(entry.name));
       if (info && (!this.overwrite || info.isDirectory())) {
-        throw new TransferError('exists', `${this.targetOf(entry.name)} already exists; use --overwrite to replace it.`);
+        throw new TransferError('exists', `${shownPath(this.targetOf(entry.name))} already exists; use --overwrite to replace it.`);
       }
     }
     const total = entries.reduce((sum, e) => sum + e.size, 0);
@@ -60,7 +86,7 @@ export class OutputDir {
   }
 
   /** Creates the temp file for `name` (and its missing parent directories); returns its handle. */
-  async createTemp(name: string): Promise<FileHandle> {
+  async createTemp(name: string): Promise<TempFile> {
     const segments = name.split('/');
     let dir = this.root;
     for (const segment of segments.slice(0, -1)) {
@@ -69,7 +95,7 @@ export class OutputDir {
     }
     const temp = join(dir, `.sft-${randomBytes(12).toString('hex')}.part`);
     try {
-      this.openHandle = await open(temp, TEMP_FLAGS, 0o600);
+      this.openHandle = tempFile(openSync(temp, TEMP_FLAGS, 0o600));
     } catch (err) {
       throw new TransferError('io', `Cannot create a temporary file in ${dir}: ${(err as NodeJS.ErrnoException).code ?? 'error'}.`);
     }
@@ -86,43 +112,90 @@ export class OutputDir {
     await handle.close();
   }
 
-  /** Moves every temp file into place. Without overwrite, a target that appeared meanwhile stops (and undoes) it all. */
+  /**
+   * Moves every temp file into place. Without overwrite, a target that appeared meanwhile stops (and
+   * undoes) it all. With overwrite, each replaced file is kept aside (a hard link) until every file is
+   * in place, so a failure halfway puts the originals back.
+   */
   async commit(): Promise<void> {
     try {
       for (const file of this.pending) {
         await chmod(file.temp, FINAL_MODE);
-        if (this.overwrite) await rename(file.temp, file.target);
+        if (this.overwrite) await this.replace(file);
         else await placeWithoutClobber(file.temp, file.target);
         this.committed.push(file.target);
       }
       this.pending.length = 0;
+      for (const { backup } of this.replaced.splice(0)) if (backup) await unlink(backup).catch(() => undefined);
+      untilDiscarded.delete(this); // the files and the directories that hold them are the user's now
     } catch (err) {
-      if (!this.overwrite) for (const target of this.committed) await unlink(target).catch(() => undefined);
+      if (this.overwrite) await this.undoReplacements();
+      else for (const target of this.committed) await unlink(target).catch(() => undefined);
       if (err instanceof TransferError) throw err;
       throw new TransferError('io', `Cannot move a received file into place: ${(err as Error).message}`);
     }
   }
 
-  /** Removes every temp file and every directory we created (best effort; never throws). */
+  /** Overwrite: keeps what is at the target aside (hard link, else moved) and moves the temp file there. */
+  private async replace(file: PendingFile): Promise<void> {
+    let backup: string | null = join(dirname(file.target), `.sft-${randomBytes(12).toString('hex')}.orig`);
+    try {
+      await link(file.target, backup);
+    } catch (err) {
+      const code = (err as NodeJS.ErrnoException).code;
+      if (code === 'ENOENT') backup = null;
+      else if ((await lstatOrNull(file.target))?.isDirectory()) throw new TransferError('exists', `${shownPath(file.target)} is a directory now; nothing was kept.`);
+      else await rename(file.target, backup); // no hard links here: move the original aside instead
+    }
+    try {
+      await rename(file.temp, file.target);
+    } catch (err) {
+      if (backup) await rename(backup, file.target).catch(() => undefined);
+      throw err;
+    }
+    this.replaced.push({ target: file.target, backup });
+  }
+
+  /** Puts back what replace() replaced, newest first. */
+  private async undoReplacements(): Promise<void> {
+    for (let r = this.replaced.pop(); r; r = this.replaced.pop()) {
+      if (r.backup) await rename(r.backup, r.target).catch(() => undefined);
+      else await unlink(r.target).catch(() => undefined);
+    }
+  }
+
+  /** Removes every temp file and every directory we created, deepest first (best effort; never throws). */
   async discard(): Promise<void> {
     await this.openHandle?.close().catch(() => undefined);
     this.openHandle = null;
-    for (const file of this.pending) await unlink(file.temp).catch(() => undefined);
+    await Promise.all(this.pending.map((file) => unlink(file.temp).catch(() => undefined)));
     this.pending.length = 0;
-    for (const dir of [...this.createdDirs].reverse()) await rmdir(dir).catch(() => undefined);
+    // Each one forgotten only once removed, so the exit hook still sees it if the process ends meanwhile.
+    while (this.createdDirs.length > 0) {
+      await rmdir(this.createdDirs[this.createdDirs.length - 1]).catch(() => undefined);
+      this.createdDirs.pop();
+    }
+    untilDiscarded.delete(this);
+  }
+
+  /** discard(), synchronously: for the exit hook only. */
+  discardSync(): void {
+    for (const r of this.replaced.splice(0).reverse()) ignoreErrors(() => (r.backup ? renameSync(r.backup, r.target) : unlinkSync(r.target)));
+    for (const file of this.pending.splice(0)) ignoreErrors(() => unlinkSync(file.temp));
+    for (const dir of this.createdDirs.splice(0).reverse()) ignoreErrors(() => rmdirSync(dir));
   }
 
   /** A parent directory must be absent (we create it) or a real directory, never a symlink or a file. */
   private async checkParent(dir: string): Promise<void> {
     const info = await lstatOrNull(dir);
     if (info && !info.isDirectory()) {
-      throw new TransferError('unsafe_name', `${dir} exists and is not a directory (symlinks are not followed).`);
+      throw new TransferError('unsafe_name', `${shownPath(dir)} exists and is not a directory (symlinks are not followed).`);
     }
   }
 
   private async makeDir(dir: string): Promise<void> {
     try {
-      await mkdir(dir, { mode: 0o755 });
+      mkdirSync(dir, { mode: 0o755 });
       this.createdDirs.push(dir);
     } catch (err) {
       if ((err as NodeJS.ErrnoException).code !== 'EEXIST') {
@@ -133,6 +206,37 @@ export class OutputDir {
   }
 }
 
+const fsyncAsync = promisify(fsync);
+const closeAsync = promisify(close);
+
+function tempFile(fd: number): TempFile {
+  return {
+    write: (data, offset, length) =>
+      new Promise((resolve, reject) => write(fd, data, offset, length, null, (err, bytesWritten) => (err ? reject(err) : resolve({ bytesWritten })))),
+    sync: () => fsyncAsync(fd),
+    close: () => closeAsync(fd),
+  };
+}
+
+/** Output directories with temp files or directories of ours still on disk (prepared, not yet committed or discarded). */
+const untilDiscarded = new Set<OutputDir>();
+process.on('exit', () => {
+  for (const output of untilDiscarded) output.discardSync();
+});
+
+function ignoreErrors(fn: () => void): void {
+  try {
+    fn();
+  } catch {
+    // best effort: an entry already gone, or not empty because someone else put a file there
+  }
+}
+
+/** A path that ends in a peer-chosen name, quoted and escaped for the terminal. */
+function shownPath(path: string): string {
+  return displayName(path);
+}
+
 /** link() fails if the target exists, so it never overwrites; fall back to check-then-rename where links are unsupported. */
 async function placeWithoutClobber(temp: string, target: string): Promise<void> {
   try {
@@ -141,10 +245,10 @@ async function placeWithoutClobber(temp: string, target: string): Promise<void> 
     return;
   } catch (err) {
     const code = (err as NodeJS.ErrnoException).code;
-    if (code === 'EEXIST') throw new TransferError('exists', `${target} appeared during the transfer; nothing was kept.`);
+    if (code === 'EEXIST') throw new TransferError('exists', `${shownPath(target)} appeared during the transfer; nothing was kept.`);
     if (code !== 'EPERM' && code !== 'ENOTSUP' && code !== 'ENOSYS' && code !== 'EXDEV') throw err;
   }
-  if (await lstatOrNull(target)) throw new TransferError('exists', `${target} appeared during the transfer; nothing was kept.`);
+  if (await lstatOrNull(target)) throw new TransferError('exists', `${shownPath(target)} appeared during the transfer; nothing was kept.`);
   await rename(temp, target);
 }
 

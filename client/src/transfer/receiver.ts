@@ -3,16 +3,16 @@
  * the announced size) into a temp file and a FILE_END whose digests must match, then the signed
  * TRAILER. Files are moved into place only after all of that passed; then we answer RESULT ok.
  */
-import type { FileHandle } from 'node:fs/promises';
 import type { Duplex } from 'node:stream';
 import { FrameType } from '../protocol';
-import { Channel, fromProtocolError, parseJson } from './channel';
+import { Channel, parseJson } from './channel';
 import { ChunkOpener } from './chunk-cipher';
 import { FileHasher } from './digests';
 import { TransferError } from './errors';
 import { runConfirmation, runHandshake } from './handshake-step';
 import { parseManifest, type ManifestEntry } from './manifest';
-import { OutputDir } from './output';
+import { displayName } from './names';
+import { OutputDir, type TempFile } from './output';
 import { verifyTransfer } from './signature';
 import type { FileSummary, PhraseConfirmer, TransferContext, TransferEvents, TransferSummary } from './types';
 
@@ -57,14 +57,13 @@ export async function receiveFiles(
     }
     await output.commit();
     for (const summary of summaries) events.onFileDone?.(summary);
-    await channel.sendJson(FrameType.Result, { ok: true });
+    // Verified and kept: a sender that hangs up before our RESULT reaches it does not undo that.
+    await channel.sendJson(FrameType.Result, { ok: true }).catch(() => undefined);
     channel.close();
     return { bytes: total, files: summaries, verificationPhrase };
   } catch (err) {
     await output.discard();
-    const failure = fromProtocolError(err);
-    channel.abort(failure);
-    throw failure;
+    throw channel.fail(err);
   }
 }
 
@@ -101,12 +100,12 @@ async function receiveOneFile(
   const digests = hasher.digest();
   if (claimed.index !== index) throw new TransferError('protocol', `FILE_END for file ${String(claimed.index)} arrived during file ${index}.`);
   if (claimed.crc32 !== digests.crc32 || claimed.sha256 !== digests.sha256) {
-    throw new TransferError('integrity', `${entry.name}: CRC32 or SHA-256 does not match what the sender computed; nothing was kept.`);
+    throw new TransferError('integrity', `${displayName(entry.name)}: CRC32 or SHA-256 does not match what the sender computed; nothing was kept.`);
   }
   return { name: entry.name, size: entry.size, ...digests, savedAs: output.targetOf(entry.name) };
 }
 
-async function writeAll(handle: FileHandle, data: Buffer): Promise<void> {
+async function writeAll(handle: TempFile, data: Buffer): Promise<void> {
   let offset = 0;
   while (offset < data.length) {
     const { bytesWritten } = await handle.write(data, offset, data.length - offset);

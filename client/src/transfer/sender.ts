@@ -5,7 +5,7 @@
 import { open, type FileHandle } from 'node:fs/promises';
 import type { Duplex } from 'node:stream';
 import { FrameType } from '../protocol';
-import { Channel, fromProtocolError } from './channel';
+import { Channel } from './channel';
 import { CHUNK_SIZE, ChunkSealer } from './chunk-cipher';
 import { FileHasher } from './digests';
 import { TransferError } from './errors';
@@ -59,9 +59,7 @@ export async function sendFiles(
     channel.close();
     return { bytes: total, files: summaries, verificationPhrase };
   } catch (err) {
-    const failure = fromProtocolError(err);
-    channel.abort(failure);
-    throw failure;
+    throw channel.fail(err);
   }
 }
 

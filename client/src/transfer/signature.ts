@@ -4,21 +4,16 @@
  */
 import { sign, verify, type KeyObject } from 'node:crypto';
 import { lengthPrefixed } from '../crypto/encoding';
+import type { FileSummary } from './types';
 
 const LABEL = 'sft/v1/manifest-signature';
-
-export interface SignedFile {
-  name: string;
-  size: number;
-  crc32: string;
-  sha256: string;
-}
 
 export interface SignedTransfer {
   sessionId: string;
   sender: string;
   receiver: string;
-  files: SignedFile[];
+  /** Signed: name, size, crc32 and sha256 of each (`savedAs` is local and not signed). */
+  files: FileSummary[];
 }
 
 /** The exact bytes the trailer signature covers. */

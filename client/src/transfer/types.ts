@@ -1,5 +1,7 @@
 /** The shapes the CLI passes to and gets from sendFiles / receiveFiles. */
 import type { KeyObject } from 'node:crypto';
+import type { FileDigests } from './digests';
+import type { ManifestEntry } from './manifest';
 
 export interface TransferParty {
   username: string;
@@ -19,17 +21,16 @@ export interface TransferContext {
   peer: TransferParty;
 }
 
-export interface FileSummary {
-  name: string;
-  size: number;
-  /** 8 lowercase hex digits. */
-  crc32: string;
-  /** 64 lowercase hex digits. */
-  sha256: string;
+/**
+ * One file of a transfer: its manifest entry and the digests of its plaintext. The same shape is
+ * signed in the TRAILER (without `savedAs`) and reported to the server.
+ */
+export interface FileSummary extends ManifestEntry, FileDigests {
   /** Receiver only: the absolute path the file was saved to. */
   savedAs?: string;
 }
 
+/** What a finished send or receive tells us. */
 export interface TransferSummary {
   bytes: number;
   files: FileSummary[];

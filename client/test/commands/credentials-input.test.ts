@@ -38,4 +38,9 @@ describe(askUsername.name, () => {
   it('refuses to prompt when stdin is not a terminal (exit 2)', async () => {
     await expect(askUsername({}, depsWithStdin(''))).rejects.toMatchObject({ exitCode: 2, message: expect.stringMatching(/username/) });
   });
+
+  it('uses the remembered username when --username is absent, and --username over it', async () => {
+    expect(await askUsername({ passwordStdin: true }, depsWithStdin(''), 'alice')).toBe('alice');
+    expect(await askUsername({ username: 'bob', passwordStdin: true }, depsWithStdin(''), 'alice')).toBe('bob');
+  });
 });

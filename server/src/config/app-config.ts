@@ -1,5 +1,6 @@
 import { homedir } from 'node:os';
 import { isAbsolute, join, resolve } from 'node:path';
+import { withPasswordFromFile } from './database-password';
 import type { ServerOptions } from './server-options';
 import { ConfigError } from './config-error';
 
@@ -14,6 +15,8 @@ export type DatabaseConfig =
  */
 export class AppConfig {
   readonly port: number;
+  /** The port of the relay started beside the server, or null for none. */
+  readonly relayPort: number | null;
   readonly host: string;
   readonly dataDir: string;
   readonly database: DatabaseConfig;
@@ -56,8 +59,12 @@ export class AppConfig {
     return new AppConfig({
       port: read.integer('port', options.port, 'SFT_PORT', 8443, 0, 65535),
       host: read.text('host', options.host, 'SFT_HOST', '127.0.0.1'),
+      relayPort: relayPortOf(options, read),
       dataDir,
-      database: parseDatabaseUrl(options.dbUrl ?? env.SFT_DB_URL ?? `sqlite:${join(dataDir, 'sft.sqlite')}`),
+      database: withPasswordFromFile(
+        parseDatabaseUrl(options.dbUrl ?? env.SFT_DB_URL ?? `sqlite:${join(dataDir, 'sft.sqlite')}`),
+        env.SFT_DB_PASSWORD_FILE,
+      ),
       tlsCertFile,
       tlsKeyFile,
       sessionTtlSeconds: read.integer('sessionTtlSeconds', options.sessionTtlSeconds, 'SFT_SESSION_TTL', 600, 1, 7 * 86400),
@@ -148,4 +155,11 @@ class SettingReader {
     if (value.trim() === '') throw new ConfigError(`${name} (${envName}) must not be empty.`);
     return value;
   }
+}
+
+/** The relay port: none when turned off; relayPort, else SFT_RELAY_PORT, else 8444 when started by default. */
+function relayPortOf(options: ServerOptions, read: SettingReader): number | null {
+  if (options.relay === 'off' || options.relayPort === null) return null;
+  if (options.relay !== 'default' && options.relayPort === undefined) return null;
+  return read.integer('relayPort', options.relayPort, 'SFT_RELAY_PORT', 8444, 0, 65535);
 }

@@ -39,6 +39,14 @@ export interface ServerOptions {
   redisPrefix?: string;
   /** Deadlines for slow or stalled clients (slowloris); see connection-limits.ts. Not read from the environment. */
   connectionLimits?: Partial<ConnectionLimits>;
+  /**
+   * Start the relay (relay/src) beside the server, with the server's certificate: 'default' (what
+   * `sft server` passes) starts it on relayPort / SFT_RELAY_PORT / 8444; absent or 'off' starts none,
+   * unless relayPort is given. Tickets name it, unless SFT_RELAY_URL is set.
+   */
+  relay?: 'default' | 'off';
+  /** The relay's port (0 = any free port); null = no relay here. */
+  relayPort?: number | null;
   /** No request logs on stdout. */
   quiet?: boolean;
   /** Environment to read instead of process.env (tests). */

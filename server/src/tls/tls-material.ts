@@ -16,17 +16,21 @@ export interface TlsMaterial {
 }
 
 /**
- * Loads SFT_TLS_CERT / SFT_TLS_KEY when configured. Otherwise keeps a local CA and a server
+ * Loads SFT_TLS_CERT / SFT_TLS_KEY when configured, with SFT_TLS_CA (optional): the CA that issued
+ * SFT_TLS_CERT, whose path and fingerprint are then shown to clients (docker-compose.yml's init
+ * service makes that CA and keeps its key away from the server). Otherwise keeps a local CA and a server
  * certificate in `<dataDir>/tls/`, made on first start and reused; the server certificate is
  * remade (by the same CA) when it does not cover every name clients may use.
  */
 export async function loadTlsMaterial(config: AppConfig): Promise<TlsMaterial> {
   if (config.tlsCertFile !== null && config.tlsKeyFile !== null) {
+    const certPem = readPem(config.tlsCertFile, 'SFT_TLS_CERT');
+    const caFile = config.env.SFT_TLS_CA || null;
     return {
-      certPem: readPem(config.tlsCertFile, 'SFT_TLS_CERT'),
+      certPem,
       keyPem: readPem(config.tlsKeyFile, 'SFT_TLS_KEY'),
-      caCertPath: null,
-      caFingerprint: null,
+      caCertPath: caFile,
+      caFingerprint: caFile === null ? null : fingerprintOfPem(readIssuingCa(caFile, certPem)),
     };
   }
   const dir = join(config.dataDir, 'tls');
@@ -82,4 +86,13 @@ function readPem(path: string, envName: string): string {
   } catch (error) {
     throw new ConfigError(`cannot read ${envName} file ${path} (${(error as NodeJS.ErrnoException).code}).`);
   }
+}
+
+/** The PEM of SFT_TLS_CA, after checking that it issued the server certificate. */
+function readIssuingCa(caFile: string, certPem: string): string {
+  const caPem = readPem(caFile, 'SFT_TLS_CA');
+  if (!new X509Certificate(certPem).checkIssued(new X509Certificate(caPem))) {
+    throw new Error(`Invalid configuration: SFT_TLS_CA ${caFile} did not issue the certificate in SFT_TLS_CERT.`);
+  }
+  return caPem;
 }

@@ -53,7 +53,7 @@ export class ClusterServer {
 
   async start(): Promise<void> {
     if (this.current) this.earlier.push({ stdout: this.current.stdout, stderr: this.current.stderr });
-    this.current = spawnSft(['server', '--port', String(this.port), '--host', '127.0.0.1', '--data-dir', this.dataDir, ...this.args], { env: this.env });
+    this.current = spawnSft(['server', '--port', String(this.port), '--no-relay', '--host', '127.0.0.1', '--data-dir', this.dataDir, ...this.args], { env: this.env });
     await this.current.waitForStdout(/^sft server listening on /m);
   }
 

@@ -1,0 +1,45 @@
+/** How `sft join` meets its peer: it joins the session by id; the host is already in. */
+import { usageError } from '../errors';
+import type { Meeting, OpenedSession, Rendezvous, RendezvousContext } from '../session/runner';
+import { assertOpen } from '../session/session-watch';
+
+export class JoinById implements Rendezvous {
+  private hostSigningKey = '';
+
+  constructor(
+    private readonly id: string,
+    /** FILEs were given: only right when the host receives. */
+    private readonly hasFiles: boolean,
+  ) {}
+
+  async open({ api, own }: RendezvousContext): Promise<OpenedSession> {
+    const answer = await api.joinSession(this.id, own.certPem);
+    this.hostSigningKey = answer.hostSigningKey;
+    return answer;
+  }
+
+  async meet({ session }: OpenedSession): Promise<Meeting> {
+    assertOpen(session);
+    const hostReceives = session.direction === 'host-receives';
+    if (hostReceives && !this.hasFiles) throw usageError(`${session.host} wants to receive: give the FILEs to send.`, `Usage: sft join ${session.id} FILE...`);
+    if (!hostReceives && this.hasFiles) throw usageError(`${session.host} is sending; this session takes no FILEs from you.`, `Usage: sft join ${session.id} [--out DIR]`);
+    const { host, endpoint } = session;
+    return {
+      session,
+      role: hostReceives ? 'sender' : 'receiver',
+      peer: host,
+      peerCertificatePem: session.hostCertificate,
+      peerFingerprint: session.hostFingerprint,
+      peerSigningKey: () => Promise.resolve(this.hostSigningKey),
+      announce: {
+        data: { id: session.id, peer: host, direction: session.direction },
+        text: `Joined ${host}'s session; connecting to ${endpoint.host}:${endpoint.port}`,
+      },
+    };
+  }
+
+  /** Only a usage error (FILEs that do not fit the session's direction) comes before the meeting. */
+  abandonReason(error: unknown): string {
+    return error instanceof Error ? error.message : String(error);
+  }
+}

@@ -39,6 +39,7 @@ export function buildProgram(dispatch: Dispatch, version: string, output: CliOut
     .option('--host <host>', 'address to listen on (default 127.0.0.1; 0.0.0.0 for every interface)')
     .option('--db <url>', 'sqlite:PATH or mysql://user:pass@host:port/db (env SFT_DB_URL)')
     .option('--data-dir <dir>', 'where the database, secrets and local CA live (env SFT_DATA_DIR)')
+    .option('--redis <url>', 'redis://host:port shared by several servers: limits, wake-ups, sweeper lock (env SFT_REDIS_URL)')
     .option('--relay-port <n>', 'port of the relay started beside the server (env SFT_RELAY_PORT, default 8444)', parsePort)
     .option('--no-relay', 'do not start a relay here (set SFT_RELAY_URL when one runs elsewhere)')
     .action(run('server'));

@@ -89,6 +89,8 @@ function describeApiError(error: ApiError): ExitReport {
       return report(ExitCode.NotAllowed, message);
     case error.status === 400 || error.code === 'insecure_url':
       return report(ExitCode.Usage, message);
+    case error.code === 'rate_limit_unavailable':
+      return report(ExitCode.Unreachable, message, 'The server cannot reach its shared limit store (Redis); try again later.');
     case error.status === 503:
       return report(ExitCode.Unreachable, message, 'The server cannot reach its database; try again later.');
     case error.status === 429:

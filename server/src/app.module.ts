@@ -1,7 +1,9 @@
 import { type DynamicModule, Module } from '@nestjs/common';
 import { APP_FILTER, APP_GUARD, APP_PIPE } from '@nestjs/core';
 import { TypeOrmModule } from '@nestjs/typeorm';
+import type { DataSourceOptions } from 'typeorm';
 import { dataSourceOptions } from './database/data-source-options';
+import { openAndMigrate } from './database/migrate-on-start';
 import { AuthModule } from './auth/auth.module';
 import { JwtAuthGuard } from './auth/jwt-auth.guard';
 import { ErrorFilter } from './common/error.filter';
@@ -10,6 +12,7 @@ import type { AppConfig } from './config/app-config';
 import type { AppSecrets } from './config/app-secrets';
 import { ConfigModule } from './config/config.module';
 import { HealthModule } from './health/health.module';
+import { RedisModule } from './redis/redis.module';
 import { RelayModule } from './relay/relay.module';
 import type { RelaySettings } from './relay/relay-settings';
 import { SessionsModule } from './sessions/sessions.module';
@@ -23,7 +26,12 @@ export class AppModule {
       module: AppModule,
       imports: [
         ConfigModule.forRoot(config, secrets),
-        TypeOrmModule.forRoot({ ...dataSourceOptions(config.database), retryAttempts: 1, retryDelay: 1000 }),
+        RedisModule.forRoot(config),
+        TypeOrmModule.forRootAsync({
+          useFactory: () => ({ ...dataSourceOptions(config.database), retryAttempts: 1, retryDelay: 1000 }),
+          // Several servers may start at once on one MySQL database: they migrate one after another.
+          dataSourceFactory: (options) => openAndMigrate(options as DataSourceOptions),
+        }),
         AuthModule,
         UsersModule,
         SessionsModule,

@@ -24,6 +24,7 @@ describe('sft server settings', () => {
     ['SFT_RELAY_PORT', 'abc'],
     ['SFT_SESSION_TTL', '-5'],
     ['SFT_DB_URL', 'postgres://x'],
+    ['SFT_REDIS_URL', 'http://x'],
   ])('refuses %s=%s with one line naming it and exit 2, without starting', async (name, value) => {
     const dir = await dataDir();
     const result = expectExit(await runSft(['server', '--data-dir', dir], { env: { [name]: value } }), 2);

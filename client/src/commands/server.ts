@@ -1,4 +1,4 @@
-/** `sft server [--port N] [--host H] [--db URL] [--data-dir D]`: run the server until SIGINT/SIGTERM. */
+/** `sft server [--port N] [--host H] [--db URL] [--data-dir D] [--redis URL]`: run the server until SIGINT/SIGTERM. */
 import { formatFingerprint } from '../../../certs/src/x509';
 import { usageError } from '../errors';
 import type { Deps, GlobalOptions } from './deps';
@@ -9,6 +9,7 @@ export interface ServerCommandOptions extends GlobalOptions {
   host?: string;
   db?: string;
   dataDir?: string;
+  redis?: string;
   relayPort?: number;
   /** false with --no-relay. */
   relay?: boolean;
@@ -16,7 +17,7 @@ export interface ServerCommandOptions extends GlobalOptions {
 
 /**
  * Options go to the server as given; the server's AppConfig alone falls back to the environment
- * (SFT_PORT, SFT_HOST, SFT_DB_URL, SFT_DATA_DIR, SFT_TLS_CERT/KEY, …) and checks every value.
+ * (SFT_PORT, SFT_HOST, SFT_DB_URL, SFT_DATA_DIR, SFT_REDIS_URL, SFT_TLS_CERT/KEY, …) and checks every value.
  * A bad setting is a usage error (exit 2) with AppConfig's one-line message.
  */
 export async function server(opts: ServerCommandOptions, deps: Deps): Promise<void> {
@@ -28,6 +29,7 @@ export async function server(opts: ServerCommandOptions, deps: Deps): Promise<vo
     dataDir: opts.dataDir,
     relay: opts.relay === false ? 'off' : 'default',
     relayPort: opts.relayPort,
+    redisUrl: opts.redis,
     env: deps.env,
   }).catch(
     (error: unknown) => {

@@ -38,6 +38,12 @@ describe(describeError.name, () => {
     expect(describeError(new ServerNotTrustedError('https://x', 'SELF_SIGNED_CERT_IN_CHAIN', false)).lines[1]).toMatch(/--ca/);
   });
 
+  it('tells a limit store that does not answer (503 rate_limit_unavailable) from a database that does not', () => {
+    const limits = describeError(new ApiError(503, 'rate_limit_unavailable', 'x'));
+    expect(limits.code).toBe(ExitCode.Unreachable);
+    expect(limits.lines[1]).toMatch(/Redis/);
+    expect(describeError(new ApiError(503, 'database_unavailable', 'x')).lines[1]).toMatch(/database/);
+  });
   it('says what failed in a transfer and what to do next', () => {
     expect(describeError(new TransferError('exists', 'a.txt exists.')).lines).toEqual(['Transfer failed: a.txt exists.', expect.stringMatching(/--overwrite/)]);
     expect(describeError(new TransferError('integrity', 'bad chunk')).lines[1]).toMatch(/Nothing was kept/);

@@ -39,6 +39,7 @@ export enum RequestErrorCode {
   ValidationFailed = 'validation_failed',
   PayloadTooLarge = 'payload_too_large',
   RateLimited = 'rate_limited',
+  RateLimitUnavailable = 'rate_limit_unavailable',
   DatabaseUnavailable = 'database_unavailable',
   NotFound = 'not_found',
 }
@@ -50,6 +51,10 @@ const REQUEST_ERRORS: ErrorTable<RequestErrorCode> = {
     message: `The request body is too large: at most ${BODY_LIMIT_TEXT} (${SESSION_BODY_LIMIT_TEXT} for creating or reporting on a session).`,
   },
   [RequestErrorCode.RateLimited]: { status: HttpStatus.TOO_MANY_REQUESTS, message: 'Too many attempts; wait a while and try again.' },
+  [RequestErrorCode.RateLimitUnavailable]: {
+    status: HttpStatus.SERVICE_UNAVAILABLE,
+    message: 'The shared rate-limit store (Redis) does not answer, so this limit cannot be checked; try again later.',
+  },
   [RequestErrorCode.DatabaseUnavailable]: {
     status: HttpStatus.SERVICE_UNAVAILABLE,
     message: 'The database does not answer; try again later.',

@@ -31,6 +31,12 @@ export class AppConfig {
   readonly loginAddressLimit: number;
   readonly loginWindowSeconds: number;
   readonly sessionLookupLimit: number;
+  /** How often a long-poll re-reads its session even without a wake-up (the fallback when wake-ups are lost). */
+  readonly waitRecheckMs: number;
+  /** Redis shared by several servers (limits, wake-ups, sweeper lock), or null: one server, all in process. */
+  readonly redisUrl: string | null;
+  /** Prefix of every Redis key and channel, so several deployments (or test runs) can share one Redis. */
+  readonly redisPrefix: string;
   readonly quiet: boolean;
   /** Environment the secrets are read from (SFT_JWT_SECRET, SFT_MASTER_KEY). */
   readonly env: NodeJS.ProcessEnv;
@@ -78,6 +84,11 @@ export class AppConfig {
       sessionLookupLimit: read.integer(
         'sessionLookupLimit', options.sessionLookupLimit, 'SFT_SESSION_LOOKUP_LIMIT', 30, 1, 1_000_000,
       ),
+      waitRecheckMs: Math.round(
+        1000 * read.number('waitRecheckSeconds', options.waitRecheckSeconds, 'SFT_WAIT_RECHECK', 1, 0.05, 60),
+      ),
+      redisUrl: parseRedisUrl(options.redisUrl ?? env.SFT_REDIS_URL),
+      redisPrefix: read.text('redisPrefix', options.redisPrefix, 'SFT_REDIS_PREFIX', 'sft:'),
       quiet: options.quiet ?? false,
       env,
     });
@@ -100,6 +111,21 @@ export function parseDatabaseUrl(url: string): DatabaseConfig {
     return { type: 'mysql', url };
   }
   throw new ConfigError('the database URL must start with "sqlite:" or "mysql://".');
+}
+
+/** 'redis://…' or 'rediss://…' (TLS); empty or absent means no Redis. */
+export function parseRedisUrl(url: string | undefined): string | null {
+  if (url === undefined || url.trim() === '') return null;
+  let parsed: URL;
+  try {
+    parsed = new URL(url);
+  } catch {
+    throw new ConfigError('the Redis URL (SFT_REDIS_URL) is not a valid redis:// URL.');
+  }
+  if (parsed.protocol !== 'redis:' && parsed.protocol !== 'rediss:') {
+    throw new ConfigError('the Redis URL (SFT_REDIS_URL) must start with "redis://" or "rediss://".');
+  }
+  return url;
 }
 
 /** Reads one setting from an option, else the environment, else a default — and checks its range. */

@@ -31,6 +31,12 @@ export interface ServerOptions {
   loginWindowSeconds?: number;
   /** Lookups of unknown session ids per user per window before 429 (env SFT_SESSION_LOOKUP_LIMIT, default 30). */
   sessionLookupLimit?: number;
+  /** Seconds between a long-poll's re-reads of its session when no wake-up comes (env SFT_WAIT_RECHECK, default 1). */
+  waitRecheckSeconds?: number;
+  /** redis://… shared by several servers (env SFT_REDIS_URL). Default: none, limits and wake-ups stay in process. */
+  redisUrl?: string;
+  /** Prefix of the server's Redis keys and channels (env SFT_REDIS_PREFIX, default 'sft:'). */
+  redisPrefix?: string;
   /** Deadlines for slow or stalled clients (slowloris); see connection-limits.ts. Not read from the environment. */
   connectionLimits?: Partial<ConnectionLimits>;
   /**

@@ -18,8 +18,6 @@ import { SessionRepository, type SessionClosing, type SessionJoining } from './s
 import type { Session, StoredReport } from './session.entity';
 import { SessionError, SessionErrorCode } from './sessions.errors';
 
-/** How often a long-poll re-reads the row even without an in-process wake-up. */
-const WAIT_RECHECK_MS = 1000;
 const LIST_LIMIT = 200;
 
 /**
@@ -41,10 +39,10 @@ export class SessionsService {
     const certificate = readPeerCertificate(body.certificate);
     let invitee: { id: string; username: string } | null = null;
     if (body.invitee !== undefined) {
-      this.lookups.check(user.id);
+      await this.lookups.check(user.id);
       invitee = await this.users.findIdentity(body.invitee);
       if (!invitee) {
-        this.lookups.miss(user.id);
+        await this.lookups.miss(user.id);
         throw new UserError(UserErrorCode.UserNotFound);
       }
       if (invitee.id === user.id) throw new RequestError(RequestErrorCode.ValidationFailed, 'invitee: cannot be yourself');
@@ -100,16 +98,16 @@ export class SessionsService {
       const session = await this.findForParticipant(user, rawId);
       const left = deadline - Date.now();
       if (session.state !== state || left <= 0 || this.changes.isClosed) return toSessionView(session);
-      await this.changes.next(session.id, Math.min(left, WAIT_RECHECK_MS));
+      await this.changes.next(session.id, Math.min(left, this.config.waitRecheckMs));
     }
   }
 
   async join(user: AuthUser, rawId: string, body: JoinSessionDto): Promise<JoinedSessionView> {
-    this.lookups.check(user.id);
+    await this.lookups.check(user.id);
     const id = parseSessionId(rawId);
     const found = id ? await this.sessions.findWithKey(id) : null;
     if (!found) {
-      this.lookups.miss(user.id);
+      await this.lookups.miss(user.id);
       throw new SessionError(SessionErrorCode.NotFound);
     }
     const session = await this.settleIfOverdue(found);
@@ -216,13 +214,17 @@ export class SessionsService {
     return closed;
   }
 
-  /** Owner in the query: a session the caller is not part of is indistinguishable from one that does not exist. */
+  /**
+   * Owner in the query: a session the caller is not part of is indistinguishable from one that does not exist.
+   * Only a miss touches the lookup budget (over it: 429, else counted and 404); finding one's own session tells
+   * a guesser nothing, so it needs no budget, and keeps working while a shared limit store is down.
+   */
   private async findForParticipant(user: AuthUser, rawId: string): Promise<Session> {
-    this.lookups.check(user.id);
     const id = parseSessionId(rawId);
     const session = id ? await this.sessions.findForParticipant(id, user.id) : null;
     if (!session) {
-      this.lookups.miss(user.id);
+      await this.lookups.check(user.id);
+      await this.lookups.miss(user.id);
       throw new SessionError(SessionErrorCode.NotFound);
     }
     return this.settleIfOverdue(session);

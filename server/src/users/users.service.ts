@@ -64,10 +64,10 @@ export class UsersService {
 
   /** `callerId` asks for `username`'s key; unknown names count against the caller's lookup budget. */
   async getSigningKey(callerId: string, username: string): Promise<SigningKeyView> {
-    this.lookups.check(callerId);
+    await this.lookups.check(callerId);
     const user = await this.findByUsername(username);
     if (!user) {
-      this.lookups.miss(callerId);
+      await this.lookups.miss(callerId);
       throw new UserError(UserErrorCode.UserNotFound);
     }
     if (!user.signingKey) throw new UserError(UserErrorCode.SigningKeyMissing);

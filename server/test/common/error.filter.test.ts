@@ -12,7 +12,7 @@ const DOCUMENTED: Record<string, number> = {
   validation_failed: 400, unauthenticated: 401, invalid_credentials: 401, username_taken: 409, user_not_found: 404,
   signing_key_missing: 404, session_not_found: 404, not_invited: 403, own_session: 403, session_already_joined: 409,
   session_closed: 410, session_not_joined: 409, wrong_role: 403, report_duplicate: 409, payload_too_large: 413,
-  rate_limited: 429, database_unavailable: 503, not_found: 404,
+  rate_limited: 429, rate_limit_unavailable: 503, database_unavailable: 503, not_found: 404,
 };
 
 describe(toErrorBody.name, () => {

@@ -6,7 +6,7 @@ import { Command, InvalidArgumentError, Option } from 'commander';
 import { parseVerificationPhrase } from './commands/verify-phrase';
 
 export type CommandName =
-  | 'server' | 'register' | 'login' | 'logout' | 'whoami' | 'host-session' | 'join' | 'sessions' | 'trust' | 'demo';
+  | 'server' | 'register' | 'login' | 'logout' | 'whoami' | 'host-session' | 'join' | 'sessions' | 'inbox' | 'trust' | 'demo';
 
 /** Runs a command with its merged options (global options, command options, and arguments). */
 export type Dispatch = (command: CommandName, options: Record<string, unknown>) => Promise<void>;
@@ -75,7 +75,8 @@ export function buildProgram(dispatch: Dispatch, version: string, output: CliOut
     .option('--verify-phrase <digits>', 'like --verify, for scripts: the phrase the peer shows, e.g. "123 456"', parseVerificationPhrase)
     .action(run('join', (cmd) => ({ id: cmd.args[0], files: cmd.args.slice(1) })));
 
-  sub('sessions', 'list my sessions, newest first').action(run('sessions'));
+  sub('sessions', 'list my sessions, newest first, and the offers waiting for me').action(run('sessions'));
+  sub('inbox', 'what waits for me: live sessions opened --to me').action(run('inbox'));
 
   sub('trust', "accept USER's current identity key (after they changed it), replacing the pinned one")
     .argument('<user>', 'the peer whose key to trust')

@@ -3,7 +3,7 @@ import { DEFAULT_WAIT_SECONDS } from '../../../server/src/sessions/session-limit
 import { ApiError } from './api-error';
 import { requestJson } from './https-json';
 import type {
-  CreateSessionBody, JoinAnswer, LoginAnswer, MeAnswer, ReportBody, SessionState, SessionView, SessionWithKey,
+  CreateSessionBody, JoinAnswer, LoginAnswer, MeAnswer, OfferView, ReportBody, SessionState, SessionView, SessionWithKey,
   SigningKeyAnswer, UserAnswer,
 } from './types';
 
@@ -55,6 +55,11 @@ export class ApiClient {
 
   listSessions(): Promise<SessionView[]> {
     return this.call('GET', 'sessions');
+  }
+
+  /** Waiting sessions opened `--to` me. */
+  listOffers(): Promise<OfferView[]> {
+    return this.call('GET', 'sessions/offers');
   }
 
   getSession(id: string): Promise<SessionView> {

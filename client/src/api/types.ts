@@ -6,7 +6,7 @@
 import type { LoginView, MeView, UserView } from '../../../server/src/auth/dto/auth-views.dto';
 import type { CreateSessionDto, EndpointDto, ReportDto, ReportedFileDto } from '../../../server/src/sessions/dto/session-requests.dto';
 import type {
-  CreatedSessionView, JoinedSessionView, SessionView as SessionViewDto,
+  CreatedSessionView, JoinedSessionView, OfferView as OfferViewDto, SessionView as SessionViewDto,
 } from '../../../server/src/sessions/dto/session-view.dto';
 import type { SessionDirection, SessionState as SessionStateEnum } from '../../../server/src/sessions/session-state';
 import type { SigningKeyView } from '../../../server/src/users/dto/signing-key.dto';
@@ -24,6 +24,8 @@ export type SessionState = `${SessionStateEnum}`;
 export type Direction = `${SessionDirection}`;
 export type Endpoint = Wire<EndpointDto>;
 export type SessionView = Wire<SessionViewDto>;
+/** A live session opened `--to` me that I can still join. */
+export type OfferView = Wire<OfferViewDto>;
 export type UserAnswer = Wire<UserView>;
 export type LoginAnswer = Wire<LoginView>;
 export type MeAnswer = Wire<MeView>;

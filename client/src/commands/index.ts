@@ -17,6 +17,7 @@ export const COMMANDS: Record<CommandName, () => Promise<CommandFunction>> = {
   'host-session': async () => (await import('./host-session')).hostSession,
   join: async () => (await import('./join')).join,
   sessions: async () => (await import('./sessions')).sessions,
+  inbox: async () => (await import('./inbox')).inbox,
   trust: async () => (await import('./trust')).trust,
   demo: async () => (await import('./demo')).demo,
 };

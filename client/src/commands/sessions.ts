@@ -1,25 +1,33 @@
-/** `sft sessions`: my sessions, newest first. */
+/** `sft sessions`: my sessions, newest first, and the live offers waiting for me to join (as in `sft inbox`). */
 import type { SessionView } from '../api/types';
 import { formatBytes, formatTable } from '../report/format';
 import { requireLogin } from './connection';
+import { offerSummary } from './inbox';
 import type { Deps, GlobalOptions } from './deps';
 
 export async function sessions(opts: GlobalOptions, deps: Deps): Promise<void> {
   const { api, credentials } = await requireLogin(opts, deps);
-  const list = (await api.listSessions()).sort((a, b) => b.createdAt.localeCompare(a.createdAt));
+  const [list, offers] = await Promise.all([api.listSessions(), api.listOffers()]);
+  list.sort((a, b) => b.createdAt.localeCompare(a.createdAt));
   const me = credentials.username;
   if (deps.reporter.mode === 'json') {
+    for (const offer of offers) deps.reporter.result('offer', offerSummary(offer), '');
     for (const s of list) deps.reporter.result('session', summary(s, me), '');
     return;
   }
-  if (list.length === 0) {
+  if (list.length === 0 && offers.length === 0) {
     deps.reporter.result('sessions', {}, 'No sessions yet.');
     return;
   }
-  const rows = list.map((s) => {
+  const offerRows = offers.map((offer) => {
+    const row = offerSummary(offer);
+    const direction = row.direction === 'host-sends' ? 'offered' : 'asked';
+    return [row.id, row.from, direction, 'waiting for you', formatBytes(row.bytes), row.createdAt];
+  });
+  const rows = offerRows.concat(list.map((s) => {
     const row = summary(s, me);
     return [row.id, row.peer ?? '-', row.direction, row.state, formatBytes(row.bytes), row.createdAt];
-  });
+  }));
   deps.reporter.result('sessions', {}, formatTable(['ID', 'PEER', 'DIRECTION', 'STATE', 'BYTES', 'WHEN'], rows));
 }
 

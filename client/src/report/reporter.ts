@@ -6,7 +6,7 @@
  * Results (what a script wants) go to stdout; steps, progress and warnings go to stderr.
  * Secret-looking fields are redacted from JSON events.
  */
-import { escapeForTerminal } from '../text/terminal';
+import { escapeForTerminal, jsonForTerminal } from '../text/terminal';
 import { formatBytes, formatProgressLine } from './format';
 import { redactSecrets } from './redact';
 
@@ -128,7 +128,7 @@ export class Reporter {
   }
 
   private json(event: string, data: EventData): void {
-    this.stdout.write(`${JSON.stringify({ event, ...this.context, ...redactSecrets(data) })}\n`);
+    this.stdout.write(`${jsonForTerminal(JSON.stringify({ event, ...this.context, ...redactSecrets(data) }))}\n`);
   }
 }
 

@@ -22,3 +22,12 @@ const UNSAFE_OR_LOOKALIKE_ALL = new RegExp(`${UNSAFE_SOURCE}|${LOOKALIKE_SOURCE}
 export function escapeForTerminal(text: string, lookalikes = false): string {
   return text.replace(lookalikes ? UNSAFE_OR_LOOKALIKE_ALL : UNSAFE_ALL, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
 }
+
+/**
+ * A JSON text with every character that must not reach a terminal raw written as a JSON `\uXXXX` escape.
+ * JSON.stringify escapes C0 controls but leaves C1 controls, bidi overrides and line separators as they
+ * are; this keeps the parsed value exactly the same while the printed line stays inert.
+ */
+export function jsonForTerminal(json: string): string {
+  return json.replace(UNSAFE_ALL, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
+}

@@ -3,7 +3,7 @@ import { DEFAULT_WAIT_SECONDS } from '../../../server/src/sessions/session-limit
 import { ApiError } from './api-error';
 import { requestJson } from './https-json';
 import type {
-  CreateSessionBody, JoinAnswer, LoginAnswer, MeAnswer, OfferView, ReportBody, SessionState, SessionView, SessionWithKey,
+  CreateSessionBody, DeliveryKeyAnswer, JoinAnswer, LoginAnswer, MeAnswer, OfferView, ReportBody, SessionState, SessionView, SessionWithKey,
   SigningKeyAnswer, UserAnswer,
 } from './types';
 
@@ -47,6 +47,14 @@ export class ApiClient {
 
   getSigningKey(username: string): Promise<SigningKeyAnswer> {
     return this.call('GET', `users/${encodeURIComponent(username)}/signing-key`);
+  }
+
+  putDeliveryKey(publicKey: string, signature: string): Promise<DeliveryKeyAnswer> {
+    return this.call('PUT', 'users/me/delivery-key', { publicKey, signature });
+  }
+
+  getDeliveryKey(username: string): Promise<DeliveryKeyAnswer> {
+    return this.call('GET', `users/${encodeURIComponent(username)}/delivery-key`);
   }
 
   createSession(body: CreateSessionBody): Promise<SessionWithKey> {

@@ -9,6 +9,7 @@ import type {
   CreatedSessionView, JoinedSessionView, OfferView as OfferViewDto, SessionView as SessionViewDto,
 } from '../../../server/src/sessions/dto/session-view.dto';
 import type { SessionDirection, SessionState as SessionStateEnum } from '../../../server/src/sessions/session-state';
+import type { DeliveryKeyView } from '../../../server/src/users/dto/delivery-key.dto';
 import type { SigningKeyView } from '../../../server/src/users/dto/signing-key.dto';
 
 /** A server DTO as JSON: string enums as their values (`'waiting'`, not `SessionState.Waiting`), deeply. */
@@ -30,6 +31,7 @@ export type UserAnswer = Wire<UserView>;
 export type LoginAnswer = Wire<LoginView>;
 export type MeAnswer = Wire<MeView>;
 export type SigningKeyAnswer = Wire<SigningKeyView>;
+export type DeliveryKeyAnswer = Wire<DeliveryKeyView>;
 export type CreateSessionBody = Wire<CreateSessionDto>;
 /** `key`: base64 of the 32-byte session key. Secret. */
 export type SessionWithKey = Wire<CreatedSessionView>;

@@ -9,6 +9,7 @@ import { createValidationPipe } from './common/validation.pipe';
 import type { AppConfig } from './config/app-config';
 import type { AppSecrets } from './config/app-secrets';
 import { ConfigModule } from './config/config.module';
+import { DeliveriesModule } from './deliveries/deliveries.module';
 import { HealthModule } from './health/health.module';
 import { SessionsModule } from './sessions/sessions.module';
 import { UsersModule } from './users/users.module';
@@ -25,6 +26,7 @@ export class AppModule {
         AuthModule,
         UsersModule,
         SessionsModule,
+        DeliveriesModule,
         HealthModule,
       ],
       providers: [

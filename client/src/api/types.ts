@@ -9,6 +9,10 @@ import type {
   CreatedSessionView, JoinedSessionView, OfferView as OfferViewDto, SessionView as SessionViewDto,
 } from '../../../server/src/sessions/dto/session-view.dto';
 import type { SessionDirection, SessionState as SessionStateEnum } from '../../../server/src/sessions/session-state';
+import type { CreateDeliveryDto, ReceiptDto } from '../../../server/src/deliveries/dto/delivery-requests.dto';
+import type {
+  CreatedDeliveryView, DeliveryView as DeliveryViewDto, OpenedDeliveryView, UploadProgressView,
+} from '../../../server/src/deliveries/dto/delivery-view.dto';
 import type { DeliveryKeyView } from '../../../server/src/users/dto/delivery-key.dto';
 import type { SigningKeyView } from '../../../server/src/users/dto/signing-key.dto';
 
@@ -38,3 +42,10 @@ export type SessionWithKey = Wire<CreatedSessionView>;
 export type JoinAnswer = Wire<JoinedSessionView>;
 export type FileDigest = Wire<ReportedFileDto>;
 export type ReportBody = Wire<ReportDto>;
+export type DeliveryView = Wire<DeliveryViewDto>;
+export type CreateDeliveryBody = Wire<CreateDeliveryDto>;
+/** `key`: base64 of the delivery's 32-byte server key. Secret. */
+export type CreatedDelivery = Wire<CreatedDeliveryView>;
+export type OpenedDelivery = Wire<OpenedDeliveryView>;
+export type UploadProgress = Wire<UploadProgressView>;
+export type ReceiptBody = Wire<ReceiptDto>;

@@ -18,6 +18,9 @@ export const COMMANDS: Record<CommandName, () => Promise<CommandFunction>> = {
   join: async () => (await import('./join')).join,
   sessions: async () => (await import('./sessions')).sessions,
   inbox: async () => (await import('./inbox')).inbox,
+  send: async () => (await import('./send')).send,
+  receive: async () => (await import('./receive')).receive,
+  withdraw: async () => (await import('./withdraw')).withdraw,
   trust: async () => (await import('./trust')).trust,
   demo: async () => (await import('./demo')).demo,
 };

@@ -1,5 +1,5 @@
 /** `sft sessions`: my sessions, newest first, and the live offers waiting for me to join (as in `sft inbox`). */
-import type { SessionView } from '../api/types';
+import type { DeliveryView, SessionView } from '../api/types';
 import { formatBytes, formatTable } from '../report/format';
 import { requireLogin } from './connection';
 import { offerSummary } from './inbox';
@@ -7,15 +7,16 @@ import type { Deps, GlobalOptions } from './deps';
 
 export async function sessions(opts: GlobalOptions, deps: Deps): Promise<void> {
   const { api, credentials } = await requireLogin(opts, deps);
-  const [list, offers] = await Promise.all([api.listSessions(), api.listOffers()]);
+  const [list, offers, deliveries] = await Promise.all([api.listSessions(), api.listOffers(), api.listDeliveries()]);
   list.sort((a, b) => b.createdAt.localeCompare(a.createdAt));
   const me = credentials.username;
   if (deps.reporter.mode === 'json') {
     for (const offer of offers) deps.reporter.result('offer', offerSummary(offer), '');
     for (const s of list) deps.reporter.result('session', summary(s, me), '');
+    for (const d of deliveries) deps.reporter.result('delivery', deliveryRow(d, me), '');
     return;
   }
-  if (list.length === 0 && offers.length === 0) {
+  if (list.length === 0 && offers.length === 0 && deliveries.length === 0) {
     deps.reporter.result('sessions', {}, 'No sessions yet.');
     return;
   }
@@ -27,6 +28,9 @@ export async function sessions(opts: GlobalOptions, deps: Deps): Promise<void> {
   const rows = offerRows.concat(list.map((s) => {
     const row = summary(s, me);
     return [row.id, row.peer ?? '-', row.direction, row.state, formatBytes(row.bytes), row.createdAt];
+  }), deliveries.map((d) => {
+    const row = deliveryRow(d, me);
+    return [row.id, row.peer, row.direction, row.state, formatBytes(row.bytes), row.createdAt];
   }));
   deps.reporter.result('sessions', {}, formatTable(['ID', 'PEER', 'DIRECTION', 'STATE', 'BYTES', 'WHEN'], rows));
 }
@@ -44,5 +48,22 @@ function summary(s: SessionView, me: string) {
     bytes: s.bytes,
     createdAt: s.createdAt,
     reason: s.reason,
+  };
+}
+
+/** A stored delivery as a row: `stored-sent` (with its state: ready, received, expired, withdrawn…) or `stored-received`. */
+function deliveryRow(d: DeliveryView, me: string) {
+  const iSent = d.sender === me;
+  return {
+    id: d.id,
+    peer: iSent ? d.recipient : d.sender,
+    role: iSent ? 'sender' : 'recipient',
+    direction: iSent ? 'stored-sent' : 'stored-received',
+    state: d.state,
+    bytes: d.files.reduce((sum, f) => sum + f.size, 0),
+    createdAt: d.createdAt,
+    expiresAt: d.expiresAt,
+    closedAt: d.closedAt,
+    reason: d.reason,
   };
 }

@@ -6,6 +6,8 @@
 import { promises as fs } from 'node:fs';
 import * as path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { ApiClient } from '../../server/test/support/https-client';
+import { blobSize } from '../../client/src/delivery/stored-format';
 import { expectExit, sha256File, SftUser, startSftServer, writeRandomFile, type SftServer } from '../support/sft-process';
 
 let server: SftServer;
@@ -98,6 +100,33 @@ describe('sft send / inbox / receive', () => {
     expect(overQuota.stderr).toMatch(/quota/);
     expect((await blobs()).sort()).toEqual([first, second].map((id) => `${id.replace(/-/g, '')}.blob`).sort());
     for (const id of [first, second]) expectExit(await alice.run(['withdraw', id]), 0);
+  });
+
+  it('refuses names a hostile sender put in a delivery (as `join` does) and shows them escaped in the inbox', async () => {
+    const api = new ApiClient(server.url, await fs.readFile(server.caCertPath, 'utf8'));
+    const token = Object.values(JSON.parse(await fs.readFile(path.join(alice.home, 'credentials.json'), 'utf8')) as Record<string, { token: string }>)[0].token;
+    const bobKey = (await api.get('/users/bob/delivery-key', { token })).body.fingerprint as string;
+    for (const name of ['../escape.txt', '/etc/evil', 'a\u001b[2Jb\u202etxt.exe', 'CON.txt']) {
+      const files = [{ name, size: 5 }];
+      const created = await api.post('/deliveries', {
+        token,
+        body: { recipient: 'bob', files, bytes: blobSize(files), ephemeralKey: Buffer.alloc(32, 9).toString('base64'), recipientKeyFingerprint: bobKey },
+      });
+      expect(created.status).toBe(201);
+      const id = created.body.delivery.id as string;
+      expect((await api.put(`/deliveries/${id}/parts/0`, { token, raw: Buffer.alloc(blobSize(files)), headers: { 'content-type': 'application/octet-stream' } })).status).toBe(200);
+      expect((await api.post(`/deliveries/${id}/complete`, { token })).status).toBe(200);
+      for (const args of [['inbox'], ['inbox', '--json'], ['sessions']]) {
+        const out = expectExit(await bob.run(args), 0).stdout;
+        for (const raw of ['\u001b', '\u202e']) expect(out).not.toContain(raw);
+      }
+      const refused = await bob.run(['receive', id, '--out', 'hostile']);
+      expect(refused.code).toBe(1);
+      expect(refused.stderr).toMatch(/Refused the file name/);
+      await expect(fs.stat(path.join(bob.dir, 'escape.txt'))).rejects.toThrow();
+      expect(await fs.readdir(path.join(bob.dir, 'hostile')).catch(() => [])).toEqual([]);
+      expectExit(await alice.run(['withdraw', id]), 0);
+    }
   });
 
   it('a tampered blob is refused with exit 4 and nothing is kept', async () => {

@@ -65,12 +65,7 @@ export class UsersService {
 
   /** `callerId` asks for `username`'s key; unknown names count against the caller's lookup budget. */
   async getSigningKey(callerId: string, username: string): Promise<SigningKeyView> {
-    this.lookups.check(callerId);
-    const user = await this.findByUsername(username);
-    if (!user) {
-      this.lookups.miss(callerId);
-      throw new UserError(UserErrorCode.UserNotFound);
-    }
+    const user = await this.lookUp(callerId, username);
     if (!user.signingKey) throw new UserError(UserErrorCode.SigningKeyMissing);
     return toSigningKeyView(user.username, user.signingKey);
   }
@@ -84,14 +79,20 @@ export class UsersService {
 
   /** `callerId` asks for `username`'s delivery key; unknown names count against the caller's lookup budget. */
   async getDeliveryKey(callerId: string, username: string): Promise<DeliveryKeyView> {
+    const user = await this.lookUp(callerId, username);
+    if (!user.deliveryKey || !user.deliveryKeySignature) throw new UserError(UserErrorCode.DeliveryKeyMissing);
+    return toDeliveryKeyView(user.username, user.deliveryKey, user.deliveryKeySignature, user.signingKey);
+  }
+
+  /** `username`'s account for `callerId`; an unknown name is `user_not_found` and counts against the caller's budget. */
+  private async lookUp(callerId: string, username: string): Promise<User> {
     this.lookups.check(callerId);
     const user = await this.findByUsername(username);
     if (!user) {
       this.lookups.miss(callerId);
       throw new UserError(UserErrorCode.UserNotFound);
     }
-    if (!user.deliveryKey || !user.deliveryKeySignature) throw new UserError(UserErrorCode.DeliveryKeyMissing);
-    return toDeliveryKeyView(user.username, user.deliveryKey, user.deliveryKeySignature, user.signingKey);
+    return user;
   }
 
   private async refuseTaken(name: string): Promise<void> {

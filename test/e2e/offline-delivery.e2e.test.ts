@@ -8,6 +8,7 @@ import * as path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ApiClient } from '../../server/test/support/https-client';
 import { blobSize } from '../../client/src/delivery/stored-format';
+import { createFreshMysqlDatabase, describeWithMysql } from '../faults/support/mysql';
 import { expectExit, sha256File, SftUser, startSftServer, writeRandomFile, type SftServer } from '../support/sft-process';
 
 let server: SftServer;
@@ -143,5 +144,37 @@ describe('sft send / inbox / receive', () => {
     expect(await fs.readdir(path.join(bob.dir, 'tampered')).catch(() => [])).toEqual([]);
     expect(await blobs()).toEqual([]);
     expect(expectExit(await alice.run(['sessions']), 0).stdout).toMatch(new RegExp(`${id}\\s+bob\\s+stored-sent\\s+failed`));
+  });
+});
+
+describeWithMysql('sft send / receive on MariaDB', () => {
+  let mysqlServer: SftServer;
+  let database: { url: string; drop(): Promise<void> };
+  let sender: SftUser;
+  let recipient: SftUser;
+
+  beforeAll(async () => {
+    database = await createFreshMysqlDatabase();
+    mysqlServer = await startSftServer({ SFT_DB_URL: database.url });
+    [sender, recipient] = await Promise.all(['dora', 'eve'].map((name) => SftUser.create(name, mysqlServer)));
+    await Promise.all([sender.register(), recipient.register()]);
+    expectExit(await recipient.run(['logout']), 0);
+    await writeRandomFile(path.join(sender.dir, 'data.bin'), 2 * 1024 * 1024 + 7);
+  });
+
+  afterAll(async () => {
+    await mysqlServer?.stop();
+    await database?.drop();
+    await Promise.all([sender, recipient].map((user) => user?.cleanUp()));
+  });
+
+  it('stores for a logged-out recipient, who logs in, finds it in the inbox and receives it byte-exact', async () => {
+    const sent = expectExit(await sender.run(['send', 'data.bin', '--to', 'eve', '--json']), 0);
+    const id = sent.stdout.trim().split('\n').map((line) => JSON.parse(line)).find((e) => e.event === 'delivery-stored').id as string;
+    expectExit(await recipient.run(['login', '--username', 'eve', '--password-stdin'], { stdin: `${recipient.password}\n` }), 0);
+    expect(expectExit(await recipient.run(['inbox']), 0).stdout).toContain(id);
+    expectExit(await recipient.run(['receive', id, '--out', 'in']), 0);
+    expect(await sha256File(path.join(recipient.dir, 'in', 'data.bin'))).toBe(await sha256File(path.join(sender.dir, 'data.bin')));
+    expect(expectExit(await sender.run(['sessions']), 0).stdout).toMatch(new RegExp(`${id}\\s+eve\\s+stored-sent\\s+received`));
   });
 });

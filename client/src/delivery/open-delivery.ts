@@ -85,7 +85,7 @@ class ExactReader {
     let got = 0;
     while (got < length) {
       if (this.pending.length === 0) {
-        const next = await this.iterator.next();
+        const next = await this.next();
         if (next.done) throw new TransferError('integrity', 'The delivery ended early (truncated).');
         this.pending = next.value;
       }
@@ -97,9 +97,18 @@ class ExactReader {
     return parts.length === 1 ? parts[0] : Buffer.concat(parts, length);
   }
 
+  /** The next piece of the download; a connection that breaks off is `peer_closed` (run `sft receive` again). */
+  private async next(): Promise<IteratorResult<Buffer>> {
+    try {
+      return await this.iterator.next();
+    } catch (error) {
+      throw new TransferError('peer_closed', `The download from the server broke off (${(error as NodeJS.ErrnoException).code ?? (error as Error).message}); nothing was kept, run sft receive again.`);
+    }
+  }
+
   async atEnd(): Promise<boolean> {
     while (this.pending.length === 0) {
-      const next = await this.iterator.next();
+      const next = await this.next();
       if (next.done) return true;
       this.pending = next.value;
     }

@@ -40,8 +40,14 @@ export class DirectoryBlobStore implements BlobStore {
     }
   }
 
+  /** Idempotent: after a crash between the rename and the database update, the blob is already there. */
   async seal(id: string): Promise<void> {
-    await rename(this.uploadPath(id), this.blobPath(id));
+    try {
+      await rename(this.uploadPath(id), this.blobPath(id));
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw error;
+      await stat(this.blobPath(id));
+    }
   }
 
   async read(id: string): Promise<{ size: number; stream: Readable }> {

@@ -1,5 +1,5 @@
 import { Body, Controller, Get, HttpCode, Param, ParseIntPipe, Post, Put, Req, StreamableFile } from '@nestjs/common';
-import { ApiBearerAuth, ApiBody, ApiConsumes, ApiOkResponse, ApiProduces, ApiTags } from '@nestjs/swagger';
+import { ApiBearerAuth, ApiBody, ApiConsumes, ApiCreatedResponse, ApiOkResponse, ApiProduces, ApiTags } from '@nestjs/swagger';
 import type { Request } from 'express';
 import type { AuthUser } from '../common/authenticated-request';
 import { CurrentUser } from '../common/current-user.decorator';
@@ -16,7 +16,7 @@ export class DeliveriesController {
 
   /** Announce a stored delivery (files, ciphertext size, ephemeral key); size and quota are checked here. */
   @Post()
-  @ApiOkResponse({ type: CreatedDeliveryView })
+  @ApiCreatedResponse({ type: CreatedDeliveryView })
   create(@CurrentUser() user: AuthUser, @Body() body: CreateDeliveryDto): Promise<CreatedDeliveryView> {
     return this.deliveries.create(user, body);
   }

@@ -10,7 +10,6 @@ export enum DeliveryErrorCode {
   StorageFull = 'storage_full',
   OutOfOrder = 'upload_out_of_order',
   Incomplete = 'upload_incomplete',
-  NotReady = 'delivery_not_ready',
   BadPart = 'bad_part',
 }
 
@@ -25,7 +24,6 @@ const DELIVERY_ERRORS: ErrorTable<DeliveryErrorCode> = {
   [DeliveryErrorCode.StorageFull]: { status: HttpStatus.INSUFFICIENT_STORAGE, message: 'The server has no room to store this upload now.' },
   [DeliveryErrorCode.OutOfOrder]: { status: HttpStatus.CONFLICT, message: 'Upload parts must come in order.' },
   [DeliveryErrorCode.Incomplete]: { status: HttpStatus.CONFLICT, message: 'The upload is not complete yet.' },
-  [DeliveryErrorCode.NotReady]: { status: HttpStatus.CONFLICT, message: 'This delivery is still being uploaded.' },
   [DeliveryErrorCode.BadPart]: { status: HttpStatus.BAD_REQUEST, message: 'An upload part has the wrong length.' },
 };
 

@@ -179,10 +179,14 @@ export class DeliveriesService {
     return this.closeAndDelete(delivery, [DeliveryState.Uploading, DeliveryState.Ready], closingAs(DeliveryState.Withdrawn, `Withdrawn by ${user.username}.`));
   }
 
-  /** Expires overdue deliveries and deletes their ciphertext; answers how many. */
+  /**
+   * Expires overdue deliveries, and uploads not completed within SFT_TRANSFER_TIMEOUT (a sender that died
+   * mid-upload must not hold its quota for days), and deletes their ciphertext; answers how many.
+   */
   async sweep(now = new Date()): Promise<number> {
     let closed = 0;
-    for (const id of await this.deliveries.overdue(now, SWEEP_BATCH)) {
+    const abandonedBefore = new Date(now.getTime() - this.config.transferTimeoutSeconds * 1000);
+    for (const id of await this.deliveries.overdue(now, abandonedBefore, SWEEP_BATCH)) {
       if (await this.deliveries.close(id, [DeliveryState.Uploading, DeliveryState.Ready], expiredAt(now))) closed++;
       await this.blobs.delete(id);
     }

@@ -77,11 +77,17 @@ export class DeliveryRepository {
     return (result.affected ?? 0) > 0;
   }
 
-  /** Open deliveries whose expiry passed: their ids (to delete the blobs after closing them). */
-  async overdue(now: Date, limit: number): Promise<string[]> {
+  /**
+   * Open deliveries whose expiry passed, and uploads begun before `abandonedBefore` and never completed:
+   * their ids (to delete the blobs after closing them).
+   */
+  async overdue(now: Date, abandonedBefore: Date, limit: number): Promise<string[]> {
     const rows = await this.deliveries.find({
       select: { id: true },
-      where: { state: In(OPEN_DELIVERY_STATES), expiresAt: LessThan(now) },
+      where: [
+        { state: In(OPEN_DELIVERY_STATES), expiresAt: LessThan(now) },
+        { state: DeliveryState.Uploading, createdAt: LessThan(abandonedBefore) },
+      ],
       take: limit,
     });
     return rows.map((row) => row.id);

@@ -151,3 +151,33 @@ describe('stored delivery expiry', () => {
     }
   });
 });
+
+describe('abandoned uploads', () => {
+  it('are expired by the sweeper after SFT_TRANSFER_TIMEOUT, with their partial upload deleted and the quota freed', async () => {
+    const t = await startTestServer({ options: { sweepIntervalSeconds: 0.2, transferTimeoutSeconds: 60 }, env: { SFT_STORE_QUOTA: String(2 * PART_BYTES) } });
+    try {
+      const [alice] = await Promise.all(['alice', 'bob'].map((name) => registerAndLogin(t.api, name)));
+      const announce = () => t.api.post('/deliveries', {
+        token: alice.token,
+        body: { recipient: 'bob', files: [{ name: 'a', size: 1 }], bytes: 2 * PART_BYTES, ephemeralKey: EPHEMERAL, recipientKeyFingerprint: FINGERPRINT },
+      });
+      const res = await announce();
+      const id = res.body.delivery.id as string;
+      await t.api.put(`/deliveries/${id}/parts/0`, { token: alice.token, raw: randomBytes(PART_BYTES), headers: OCTETS });
+      const upload = path.join(t.dataDir, 'deliveries', `${id.replace(/-/g, '')}.upload`);
+      await fs.stat(upload);
+      expect((await announce()).status).toBe(507); // the unfinished upload holds the quota…
+      // Its upload began "two minutes ago" (rather than wait a minute); the sweeper alone must then expire it.
+      const sqlite = new DataSource({ type: 'better-sqlite3', database: t.dbUrl.slice('sqlite:'.length) });
+      await sqlite.initialize();
+      await sqlite.query('UPDATE deliveries SET created_at = ? WHERE id = ?', [new Date(Date.now() - 120_000).toISOString().replace('T', ' ').replace('Z', ''), id.replace(/-/g, '')]);
+      await sqlite.destroy();
+      for (let i = 0; i < 100 && (await fs.stat(upload).then(() => true, () => false)); i++) await new Promise((r) => setTimeout(r, 100));
+      await expect(fs.stat(upload)).rejects.toThrow();
+      expect((await t.api.get(`/deliveries/${id}`, { token: alice.token })).body.state).toBe('expired');
+      expect((await announce()).status).toBe(201); // …until the sweeper expired it
+    } finally {
+      await t.close();
+    }
+  });
+});

@@ -38,7 +38,7 @@ describe('sft inbox', () => {
     const id = await host.sessionId();
 
     const listed = expectExit(await bob.run(['inbox']), 0);
-    expect(listed.stdout).toMatch(new RegExp(`${id}\\s+alice\\s+offers files`));
+    expect(listed.stdout).toMatch(new RegExp(`${id}\\s+alice\\s+live: offers files`));
     expect(listed.stdout).toContain('"note.txt"');
     const json = expectExit(await bob.run(['inbox', '--json']), 0);
     const offers = json.stdout.trim().split('\n').map((line) => JSON.parse(line));

@@ -1,4 +1,7 @@
-/** `sft sessions`: my sessions, newest first, and the live offers waiting for me to join (as in `sft inbox`). */
+/**
+ * `sft sessions`: the live offers waiting for me to join (as in `sft inbox`), my sessions newest first, and my
+ * stored deliveries (sent or received) with their state, so a sender sees when one was received, expired or withdrawn.
+ */
 import type { DeliveryView, SessionView } from '../api/types';
 import { formatBytes, formatTable } from '../report/format';
 import { requireLogin } from './connection';
@@ -25,13 +28,9 @@ export async function sessions(opts: GlobalOptions, deps: Deps): Promise<void> {
     const direction = row.direction === 'host-sends' ? 'offered' : 'asked';
     return [row.id, row.from, direction, 'waiting for you', formatBytes(row.bytes), row.createdAt];
   });
-  const rows = offerRows.concat(list.map((s) => {
-    const row = summary(s, me);
-    return [row.id, row.peer ?? '-', row.direction, row.state, formatBytes(row.bytes), row.createdAt];
-  }), deliveries.map((d) => {
-    const row = deliveryRow(d, me);
-    return [row.id, row.peer, row.direction, row.state, formatBytes(row.bytes), row.createdAt];
-  }));
+  const sessionRows = list.map((s) => summary(s, me)).map((row) => [row.id, row.peer ?? '-', row.direction, row.state, formatBytes(row.bytes), row.createdAt]);
+  const deliveryRows = deliveries.map((d) => deliveryRow(d, me)).map((row) => [row.id, row.peer, row.direction, row.state, formatBytes(row.bytes), row.createdAt]);
+  const rows = [...offerRows, ...sessionRows, ...deliveryRows];
   deps.reporter.result('sessions', {}, formatTable(['ID', 'PEER', 'DIRECTION', 'STATE', 'BYTES', 'WHEN'], rows));
 }
 

@@ -114,6 +114,13 @@ describeEachDatabase(DeliveriesController.name, (db) => {
     expect(statuses).toContain(429);
   });
 
+  it('takes an announcement of 1,000 files with long names (the 2 MiB body limit, not 64 KiB)', async () => {
+    const files = Array.from({ length: 1000 }, (_, i) => ({ name: `${'n'.repeat(200)}-${i}.bin`, size: 1 }));
+    const res = await create(2 * PART_BYTES, { files });
+    expect(res.status).toBe(201);
+    await t.api.post(`/deliveries/${res.body.delivery.id}/withdraw`, { token: alice.token });
+  });
+
   it('refuses a bad announcement: unknown recipient, myself, no files, a long expiry', async () => {
     expect((await create(1000, { recipient: 'nobody-here' })).body.code).toBe('user_not_found');
     expect((await create(1000, { recipient: 'alice' })).status).toBe(400);

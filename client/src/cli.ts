@@ -3,10 +3,12 @@
  * Behaviour lives in commands/<name>.ts; `dispatch` connects the two.
  */
 import { Command, InvalidArgumentError, Option } from 'commander';
+import { parseDuration } from './commands/duration';
 import { parseVerificationPhrase } from './commands/verify-phrase';
 
 export type CommandName =
-  | 'server' | 'relay' | 'register' | 'login' | 'logout' | 'whoami' | 'host-session' | 'join' | 'sessions' | 'trust' | 'demo';
+  | 'server' | 'relay' | 'register' | 'login' | 'logout' | 'whoami' | 'host-session' | 'join' | 'sessions' | 'inbox'
+  | 'send' | 'receive' | 'withdraw' | 'trust' | 'demo';
 
 /** Runs a command with its merged options (global options, command options, and arguments). */
 export type Dispatch = (command: CommandName, options: Record<string, unknown>) => Promise<void>;
@@ -85,7 +87,24 @@ export function buildProgram(dispatch: Dispatch, version: string, output: CliOut
     .option('--verify-phrase <digits>', 'like --verify, for scripts: the phrase the peer shows, e.g. "123 456"', parseVerificationPhrase)
     .action(run('join', (cmd) => ({ id: cmd.args[0], files: cmd.args.slice(1) })));
 
-  sub('sessions', 'list my sessions, newest first').action(run('sessions'));
+  sub('sessions', 'list my sessions, newest first, and the offers waiting for me').action(run('sessions'));
+  sub('inbox', 'what waits for me: live sessions opened --to me and stored deliveries').action(run('inbox'));
+
+  sub('send', 'store encrypted files on the server for USER, who fetches them later (sft receive)')
+    .argument('<file...>', 'files or directories to send')
+    .requiredOption('--to <user>', 'the recipient')
+    .option('--expires <duration>', 'how long it waits, e.g. 12h or 7d (default: the server\'s, 7 days)', parseDuration)
+    .action(run('send', (cmd) => ({ files: cmd.args })));
+
+  sub('receive', 'fetch, verify and keep a stored delivery')
+    .argument('<id>', 'delivery id (sft inbox lists them)')
+    .option('--out <dir>', 'where the files go (default: current directory)')
+    .option('--overwrite', 'replace existing files')
+    .action(run('receive', (cmd) => ({ id: cmd.args[0] })));
+
+  sub('withdraw', 'take back a stored delivery I sent that was not received yet')
+    .argument('<id>', 'delivery id')
+    .action(run('withdraw', (cmd) => ({ id: cmd.args[0] })));
 
   sub('trust', "accept USER's current identity key (after they changed it), replacing the pinned one")
     .argument('<user>', 'the peer whose key to trust')

@@ -11,6 +11,7 @@ import { createValidationPipe } from './common/validation.pipe';
 import type { AppConfig } from './config/app-config';
 import type { AppSecrets } from './config/app-secrets';
 import { ConfigModule } from './config/config.module';
+import { DeliveriesModule } from './deliveries/deliveries.module';
 import { HealthModule } from './health/health.module';
 import { RedisModule } from './redis/redis.module';
 import { RelayModule } from './relay/relay.module';
@@ -35,6 +36,7 @@ export class AppModule {
         AuthModule,
         UsersModule,
         SessionsModule,
+        DeliveriesModule,
         HealthModule,
         RelayModule.forRoot(relay),
       ],

@@ -52,6 +52,14 @@ describe(Reporter.name, () => {
     expect(JSON.parse(stdout.lines[0]).reason).toBe(reason);
   });
 
+  it('writes C1 controls, bidi overrides and line separators in json mode as \\u escapes, keeping the value', () => {
+    const { reporter, stdout } = make('json');
+    const name = 'a\u009b31m\u202egpj.exe\u2028x';
+    reporter.result('offer', { name }, '');
+    expect(stdout.text).not.toMatch(/[\u009b\u202e\u2028]/);
+    expect(JSON.parse(stdout.lines[0]).name).toBe(name);
+  });
+
   it('adds its context fields to every json event', () => {
     const stdout = new MemoryStream();
     const reporter = new Reporter({ mode: 'json', stdout, stderr: new MemoryStream(), context: { actor: 'bob' } });

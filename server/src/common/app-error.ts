@@ -48,7 +48,7 @@ const REQUEST_ERRORS: ErrorTable<RequestErrorCode> = {
   [RequestErrorCode.ValidationFailed]: { status: HttpStatus.BAD_REQUEST, message: 'The request is invalid.' },
   [RequestErrorCode.PayloadTooLarge]: {
     status: HttpStatus.PAYLOAD_TOO_LARGE,
-    message: `The request body is too large: at most ${BODY_LIMIT_TEXT} (${SESSION_BODY_LIMIT_TEXT} for creating or reporting on a session).`,
+    message: `The request body is too large: at most ${BODY_LIMIT_TEXT} (${SESSION_BODY_LIMIT_TEXT} for creating or reporting on a session, or announcing a delivery).`,
   },
   [RequestErrorCode.RateLimited]: { status: HttpStatus.TOO_MANY_REQUESTS, message: 'Too many attempts; wait a while and try again.' },
   [RequestErrorCode.RateLimitUnavailable]: {

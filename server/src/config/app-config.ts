@@ -37,6 +37,13 @@ export class AppConfig {
   readonly redisUrl: string | null;
   /** Prefix of every Redis key and channel, so several deployments (or test runs) can share one Redis. */
   readonly redisPrefix: string;
+  /** Stored deliveries (issue 13): where the ciphertext lives, per-account quota and largest delivery, in bytes. */
+  readonly storeDir: string;
+  readonly storeQuotaBytes: number;
+  readonly storeMaxBytes: number;
+  /** Seconds a stored delivery waits for its recipient by default, and at most. */
+  readonly deliveryTtlSeconds: number;
+  readonly deliveryMaxTtlSeconds: number;
   readonly quiet: boolean;
   /** Environment the secrets are read from (SFT_JWT_SECRET, SFT_MASTER_KEY). */
   readonly env: NodeJS.ProcessEnv;
@@ -56,6 +63,10 @@ export class AppConfig {
       throw new ConfigError('SFT_TLS_CERT and SFT_TLS_KEY must be given together.');
     }
     const bcryptCost = read.integer('bcryptCost', options.bcryptCost, 'SFT_BCRYPT_COST', 12, 12, 20);
+    const storeQuotaBytes = read.integer('storeQuota', options.storeQuota, 'SFT_STORE_QUOTA', 2 * GIB, 0, Number.MAX_SAFE_INTEGER);
+    const deliveryMaxTtlSeconds = read.integer(
+      'deliveryMaxTtlSeconds', options.deliveryMaxTtlSeconds, 'SFT_DELIVERY_MAX_TTL', 30 * 86400, 60, 365 * 86400,
+    );
     return new AppConfig({
       port: read.integer('port', options.port, 'SFT_PORT', 8443, 0, 65535),
       host: read.text('host', options.host, 'SFT_HOST', '127.0.0.1'),
@@ -89,11 +100,18 @@ export class AppConfig {
       ),
       redisUrl: parseRedisUrl(options.redisUrl ?? env.SFT_REDIS_URL),
       redisPrefix: read.text('redisPrefix', options.redisPrefix, 'SFT_REDIS_PREFIX', 'sft:'),
+      storeDir: resolve(options.storeDir ?? env.SFT_STORE_DIR ?? join(dataDir, 'deliveries')),
+      storeQuotaBytes,
+      storeMaxBytes: read.integer('storeMaxBytes', options.storeMaxBytes, 'SFT_STORE_MAX_BYTES', Math.min(GIB, storeQuotaBytes), 0, storeQuotaBytes),
+      deliveryTtlSeconds: read.integer('deliveryTtlSeconds', options.deliveryTtlSeconds, 'SFT_DELIVERY_TTL', Math.min(7 * 86400, deliveryMaxTtlSeconds), 60, deliveryMaxTtlSeconds),
+      deliveryMaxTtlSeconds,
       quiet: options.quiet ?? false,
       env,
     });
   }
 }
+
+const GIB = 1024 ** 3;
 
 /** Parses 'sqlite:PATH' (relative paths are resolved) or 'mysql://…'. */
 export function parseDatabaseUrl(url: string): DatabaseConfig {

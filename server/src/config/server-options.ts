@@ -37,6 +37,16 @@ export interface ServerOptions {
   redisUrl?: string;
   /** Prefix of the server's Redis keys and channels (env SFT_REDIS_PREFIX, default 'sft:'). */
   redisPrefix?: string;
+  /** Directory of stored delivery ciphertext (env SFT_STORE_DIR, default <dataDir>/deliveries). */
+  storeDir?: string;
+  /** Bytes of stored deliveries one account may have waiting (env SFT_STORE_QUOTA, default 2 GiB). */
+  storeQuota?: number;
+  /** Largest stored delivery in bytes (env SFT_STORE_MAX_BYTES, default 1 GiB, at most the quota). */
+  storeMaxBytes?: number;
+  /** Default seconds a stored delivery waits (env SFT_DELIVERY_TTL, default 7 days). */
+  deliveryTtlSeconds?: number;
+  /** Most seconds a sender may ask a stored delivery to wait (env SFT_DELIVERY_MAX_TTL, default 30 days). */
+  deliveryMaxTtlSeconds?: number;
   /** Deadlines for slow or stalled clients (slowloris); see connection-limits.ts. Not read from the environment. */
   connectionLimits?: Partial<ConnectionLimits>;
   /**

@@ -1,5 +1,6 @@
 import { Inject, Injectable, type OnApplicationBootstrap, type OnModuleDestroy } from '@nestjs/common';
 import { RevokedTokensService } from '../auth/revoked-tokens.service';
+import { PeriodicTask } from '../common/periodic-task';
 import { AppConfig } from '../config/app-config';
 import { REDIS_CONNECTION, type RedisConnection } from '../redis/redis-connection';
 import { RedisLock } from '../redis/redis-lock';
@@ -16,9 +17,8 @@ const SWEEP_LOCK_TTL_MS = 60_000;
  */
 @Injectable()
 export class SessionSweeper implements OnApplicationBootstrap, OnModuleDestroy {
-  private timer: NodeJS.Timeout | null = null;
-  private running = false;
   private readonly lock: RedisLock | null;
+  private readonly task: PeriodicTask;
 
   constructor(
     @Inject(AppConfig) private readonly config: AppConfig,
@@ -27,32 +27,25 @@ export class SessionSweeper implements OnApplicationBootstrap, OnModuleDestroy {
     @Inject(REDIS_CONNECTION) redis: RedisConnection | null,
   ) {
     this.lock = redis ? new RedisLock(redis, 'sweeper', SWEEP_LOCK_TTL_MS) : null;
+    this.task = new PeriodicTask('expiry sweep', config.sweepIntervalMs, () => this.sweepUnderLock());
   }
 
   onApplicationBootstrap(): void {
-    this.timer = setInterval(() => void this.tick(), this.config.sweepIntervalMs);
-    this.timer.unref();
+    this.task.start();
   }
 
   onModuleDestroy(): void {
-    if (this.timer) clearInterval(this.timer);
-    this.timer = null;
+    this.task.stop();
   }
 
-  private async tick(): Promise<void> {
-    if (this.running) return;
-    this.running = true;
+  private async sweepUnderLock(): Promise<void> {
+    // null: another server sweeps now. undefined: no lock to take (no Redis, or it does not answer).
+    const token = this.lock ? await this.lock.acquire().catch(() => undefined) : undefined;
+    if (token === null) return;
     try {
-      // null: another server sweeps now. undefined: no lock to take (no Redis, or it does not answer).
-      const token = this.lock ? await this.lock.acquire().catch(() => undefined) : undefined;
-      if (token === null) return;
-      try {
-        await this.sweep();
-      } finally {
-        if (token) await this.lock?.release(token).catch(() => undefined);
-      }
+      await this.sweep();
     } finally {
-      this.running = false;
+      if (token) await this.lock?.release(token).catch(() => undefined);
     }
   }
 

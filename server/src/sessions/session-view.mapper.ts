@@ -1,4 +1,4 @@
-import type { SessionView } from './dto/session-view.dto';
+import type { OfferView, SessionView } from './dto/session-view.dto';
 import { formatSessionId } from './session-id';
 import type { Session } from './session.entity';
 
@@ -23,5 +23,17 @@ export function toSessionView(session: Session): SessionView {
     createdAt: session.createdAt.toISOString(),
     expiresAt: session.expiresAt.toISOString(),
     closedAt: session.closedAt ? session.closedAt.toISOString() : null,
+  };
+}
+
+/** What an invitee sees of a waiting session opened for them: who, which way, what, until when. */
+export function toOfferView(session: Session): OfferView {
+  return {
+    id: formatSessionId(session.id),
+    direction: session.direction,
+    host: session.hostUsername,
+    files: session.files,
+    createdAt: session.createdAt.toISOString(),
+    expiresAt: session.expiresAt.toISOString(),
   };
 }

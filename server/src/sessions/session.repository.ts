@@ -1,6 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { InjectRepository } from '@nestjs/typeorm';
-import { In, IsNull, LessThan, Repository } from 'typeorm';
+import { In, IsNull, LessThan, MoreThanOrEqual, Repository } from 'typeorm';
 import { PlainRows } from '../common/plain-rows';
 import { SessionState } from './session-state';
 import { Session, type StoredReport } from './session.entity';
@@ -51,6 +51,15 @@ export class SessionRepository {
   listForParticipant(userId: string, limit: number): Promise<Session[]> {
     return this.sessions.find({
       where: [{ hostId: userId }, { joinerId: userId }],
+      order: { createdAt: 'DESC', id: 'ASC' },
+      take: limit,
+    });
+  }
+
+  /** Live offers: waiting sessions nobody joined yet that were opened for `userId` (`--to`), newest first. */
+  listOffersFor(userId: string, now: Date, limit: number): Promise<Session[]> {
+    return this.sessions.find({
+      where: { inviteeId: userId, state: SessionState.Waiting, joinerId: IsNull(), expiresAt: MoreThanOrEqual(now) },
       order: { createdAt: 'DESC', id: 'ASC' },
       take: limit,
     });

@@ -6,14 +6,14 @@ import { AppConfig } from '../config/app-config';
 import { UsersService } from '../users/users.service';
 import { UserError, UserErrorCode } from '../users/users.errors';
 import type { CancelDto, CreateSessionDto, JoinSessionDto, ReportDto } from './dto/session-requests.dto';
-import type { CreatedSessionView, JoinedSessionView, SessionView } from './dto/session-view.dto';
+import type { CreatedSessionView, JoinedSessionView, OfferView, SessionView } from './dto/session-view.dto';
 import { readPeerCertificate } from './peer-certificate';
 import { SessionChanges } from './session-changes';
 import { newSessionId, parseSessionId } from './session-id';
 import { SessionKeyCipher } from './session-key-cipher';
 import { decideOutcome } from './session-outcome';
 import { isOpen, ReportRole, SessionDirection, SessionState } from './session-state';
-import { toSessionView } from './session-view.mapper';
+import { toOfferView, toSessionView } from './session-view.mapper';
 import { SessionRepository, type SessionClosing, type SessionJoining } from './session.repository';
 import type { Session, StoredReport } from './session.entity';
 import { SessionError, SessionErrorCode } from './sessions.errors';
@@ -85,6 +85,11 @@ export class SessionsService {
   async list(user: AuthUser): Promise<SessionView[]> {
     const rows = await this.sessions.listForParticipant(user.id, LIST_LIMIT);
     return (await Promise.all(rows.map((row) => this.settleIfOverdue(row)))).map(toSessionView);
+  }
+
+  /** Live offers for me: waiting sessions opened `--to` me that I can still join, newest first. */
+  async offers(user: AuthUser): Promise<OfferView[]> {
+    return (await this.sessions.listOffersFor(user.id, new Date(), LIST_LIMIT)).map(toOfferView);
   }
 
   async get(user: AuthUser, rawId: string): Promise<SessionView> {

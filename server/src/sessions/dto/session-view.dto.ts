@@ -32,6 +32,16 @@ export class SessionView {
   @ApiProperty({ type: String, nullable: true }) closedAt: string | null;
 }
 
+/** A live offer as its invitee sees it in their inbox (`GET /sessions/offers`): no certificates, no endpoint. */
+export class OfferView {
+  @ApiProperty({ example: 'k3v9-2mxq-8d4r-tz1a' }) id: string;
+  @ApiProperty({ enum: SessionDirection }) direction: SessionDirection;
+  @ApiProperty({ description: 'Who opened the session (and waits for you to join).' }) host: string;
+  @ApiProperty({ type: [FileView], description: 'The files the host announced (names as the host chose them).' }) files: FileView[];
+  @ApiProperty() createdAt: string;
+  @ApiProperty({ description: 'When the offer expires unjoined.' }) expiresAt: string;
+}
+
 export class CreatedSessionView {
   @ApiProperty({ type: SessionView }) session: SessionView;
   @ApiProperty({ description: 'The 32-byte session key, base64.' }) key: string;

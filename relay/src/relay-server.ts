@@ -30,7 +30,7 @@ const PRUNE_INTERVAL_MS = 30_000;
 const TICKET_MEMORY_SLACK_MS = 120_000;
 
 export interface RelayLogEntry {
-  event: 'listening' | 'refused' | 'waiting' | 'paired' | 'closed';
+  event: 'relay-listening' | 'refused' | 'waiting' | 'paired' | 'closed';
   reason?: string;
   session?: string;
   role?: RelayRole;
@@ -129,7 +129,7 @@ class Relay {
     const shown = address.address === '0.0.0.0' || address.address === '::' ? 'localhost' : address.address;
     this.url = parseRelayUrl(this.options.url ?? `tls://${address.family === 'IPv6' && shown !== 'localhost' ? `[${shown}]` : shown}:${address.port}`, 'relay url').url;
     this.pruneTimer = setInterval(() => this.prune(), PRUNE_INTERVAL_MS).unref();
-    this.log({ event: 'listening', url: this.url });
+    this.log({ event: 'relay-listening', url: this.url });
     return {
       url: this.url,
       host: address.address,

@@ -3,7 +3,7 @@ import { DEFAULT_WAIT_SECONDS } from '../../../server/src/sessions/session-limit
 import { ApiError } from './api-error';
 import { requestJson } from './https-json';
 import type {
-  CreateSessionBody, JoinAnswer, LoginAnswer, MeAnswer, ReportBody, SessionState, SessionView, SessionWithKey,
+  CreateSessionBody, JoinAnswer, LoginAnswer, MeAnswer, RelayTicketAnswer, ReportBody, SessionState, SessionView, SessionWithKey,
   SigningKeyAnswer, UserAnswer,
 } from './types';
 
@@ -85,6 +85,11 @@ export class ApiClient {
 
   report(id: string, body: ReportBody): Promise<SessionView> {
     return this.call('POST', `sessions/${encodeURIComponent(id)}/report`, body);
+  }
+
+  /** A single-use ticket for the session's relay (participants only; 503 when the server names no relay). */
+  relayTicket(id: string): Promise<RelayTicketAnswer> {
+    return this.call('POST', `sessions/${encodeURIComponent(id)}/relay-ticket`);
   }
 
   cancel(id: string, reason?: string): Promise<SessionView> {

@@ -9,6 +9,7 @@ import type {
   CreatedSessionView, JoinedSessionView, SessionView as SessionViewDto,
 } from '../../../server/src/sessions/dto/session-view.dto';
 import type { SessionDirection, SessionState as SessionStateEnum } from '../../../server/src/sessions/session-state';
+import type { RelayTicketView } from '../../../server/src/relay/dto/relay-ticket.dto';
 import type { SigningKeyView } from '../../../server/src/users/dto/signing-key.dto';
 
 /** A server DTO as JSON: string enums as their values (`'waiting'`, not `SessionState.Waiting`), deeply. */
@@ -34,3 +35,5 @@ export type SessionWithKey = Wire<CreatedSessionView>;
 export type JoinAnswer = Wire<JoinedSessionView>;
 export type FileDigest = Wire<ReportedFileDto>;
 export type ReportBody = Wire<ReportDto>;
+/** `ticket` is a bearer secret for its short life: never log it. */
+export type RelayTicketAnswer = Wire<RelayTicketView>;

@@ -18,9 +18,9 @@ export async function sessions(opts: GlobalOptions, deps: Deps): Promise<void> {
   }
   const rows = list.map((s) => {
     const row = summary(s, me);
-    return [row.id, row.peer ?? '-', row.direction, row.state, formatBytes(row.bytes), row.createdAt];
+    return [row.id, row.peer ?? '-', row.direction, row.state, formatBytes(row.bytes), row.path ?? '-', row.createdAt];
   });
-  deps.reporter.result('sessions', {}, formatTable(['ID', 'PEER', 'DIRECTION', 'STATE', 'BYTES', 'WHEN'], rows));
+  deps.reporter.result('sessions', {}, formatTable(['ID', 'PEER', 'DIRECTION', 'STATE', 'BYTES', 'PATH', 'WHEN'], rows));
 }
 
 function summary(s: SessionView, me: string) {
@@ -34,6 +34,8 @@ function summary(s: SessionView, me: string) {
     direction: iSend ? 'sent' : 'received',
     state: s.state,
     bytes: s.bytes,
+    /** direct or relay, once a report named it. */
+    path: s.path,
     createdAt: s.createdAt,
     reason: s.reason,
   };

@@ -4,10 +4,9 @@
  */
 import * as os from 'node:os';
 import { isIP } from 'node:net';
-import type { Duplex } from 'node:stream';
 import type { Endpoint } from '../api/types';
-import { dialPeer, listenForPeer, type PeerCertificate, type PeerListener } from '../peer';
-import type { Connector, LinkRequest, PrepareContext } from './connector';
+import { dialPeer, listenForPeer, PeerLinkError, type PeerCertificate, type PeerListener } from '../peer';
+import type { Connector, LinkRequest, PeerLink, PrepareContext } from './connector';
 
 /** How long the host waits for the joiner's TLS connection once the server says they joined. */
 const ACCEPT_TIMEOUT_MS = 60_000;
@@ -32,10 +31,11 @@ export class DirectListen implements Connector {
     return this.advertise ?? { host: defaultAdvertiseHost(this.listen.host, serverUrl), port: listener.port };
   }
 
-  connect({ peer }: LinkRequest): Promise<Duplex> {
-    if (!this.listener) return Promise.reject(new Error('DirectListen.connect() before prepare().'));
+  async connect({ peer }: LinkRequest): Promise<PeerLink> {
+    if (!this.listener) throw new Error('DirectListen.connect() before prepare().');
     this.resolvePeer(peer);
-    return this.listener.accept(ACCEPT_TIMEOUT_MS);
+    const socket = await this.listener.accept(ACCEPT_TIMEOUT_MS);
+    return { socket, path: { via: 'direct', address: hostPort(socket.remoteAddress ?? '?', socket.remotePort ?? 0) } };
   }
 
   close(): void {
@@ -43,19 +43,35 @@ export class DirectListen implements Connector {
   }
 }
 
-/** The joiner's end: dials the endpoint the host advertised, accepting only the host's exact certificate. */
+/**
+ * The joiner's end: dials the endpoint the host advertised, accepting only the host's exact certificate.
+ * `onRefused` hears of each refused (or reset, unreachable) attempt while it keeps retrying.
+ */
 export class DirectDial implements Connector {
+  private readonly stop = new AbortController();
+
+  constructor(private readonly onRefused?: (code: string) => void) {}
+
   prepare(): Promise<undefined> {
     return Promise.resolve(undefined);
   }
 
-  connect({ session, own, peer }: LinkRequest): Promise<Duplex> {
-    return dialPeer({ host: session.endpoint.host, port: session.endpoint.port, own, peer });
+  async connect({ session, own, peer }: LinkRequest): Promise<PeerLink> {
+    const { endpoint } = session;
+    if (!endpoint) throw new PeerLinkError('unreachable', `${session.host} can only be reached through the relay (they used --relay only).`);
+    const socket = await dialPeer({ host: endpoint.host, port: endpoint.port, own, peer, signal: this.stop.signal, onRetry: this.onRefused });
+    return { socket, path: { via: 'direct', address: hostPort(endpoint.host, endpoint.port) } };
   }
 
+  /** Stops a dial still in progress; a socket already dialled belongs to the transfer. */
   close(): void {
-    // Nothing is held between calls: the socket, once dialled, belongs to the transfer.
+    this.stop.abort();
   }
+}
+
+/** `host:port`, with brackets around an IPv6 address. */
+export function hostPort(host: string, port: number): string {
+  return `${host.includes(':') ? `[${host}]` : host}:${port}`;
 }
 
 /** The address the peer should dial when --advertise is not given. */

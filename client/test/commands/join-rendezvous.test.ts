@@ -11,6 +11,8 @@ function session(overrides: Partial<SessionView>): SessionView {
     joiner: 'bob',
     invitee: 'bob',
     endpoint: { host: '127.0.0.1', port: 4000 },
+    relay: 'auto',
+    path: null,
     hostCertificate: 'HOST-PEM',
     hostFingerprint: 'ab'.repeat(32),
     joinerCertificate: 'JOINER-PEM',

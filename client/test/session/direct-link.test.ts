@@ -34,10 +34,13 @@ describe(DirectListen.name, () => {
 
     const joiner = new DirectDial();
     expect(await joiner.prepare()).toBeUndefined();
-    const [hostSide, joinerSide] = (await Promise.all([
+    const [hostLink, joinerLink] = await Promise.all([
       host.connect(request(endpoint, hostCert, joinerCert)),
       joiner.connect(request(endpoint, joinerCert, hostCert)),
-    ])) as TLSSocket[];
+    ]);
+    expect(joinerLink.path).toEqual({ via: 'direct', address: `127.0.0.1:${endpoint.port}` });
+    expect(hostLink.path.via).toBe('direct');
+    const [hostSide, joinerSide] = [hostLink.socket, joinerLink.socket] as TLSSocket[];
     closers.push(() => hostSide.destroy(), () => joinerSide.destroy());
     expect(hostSide.authorized && joinerSide.authorized).toBe(true);
     expect(sha256(hostSide.getPeerCertificate().raw)).toBe(joinerCert.fingerprint);

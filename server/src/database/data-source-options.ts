@@ -12,6 +12,7 @@ import { CreateUsers1763900000000 } from './migrations/1763900000000-CreateUsers
 import { CreateRevokedTokens1763900000001 } from './migrations/1763900000001-CreateRevokedTokens';
 import { CreateSessions1763900000002 } from './migrations/1763900000002-CreateSessions';
 import { WidenSessionFileLists1763900000003 } from './migrations/1763900000003-WidenSessionFileLists';
+import { SessionPaths1763900001200 } from './migrations/1763900001200-SessionPaths';
 
 export const ENTITIES = [User, RevokedToken, Session];
 export const MIGRATIONS = [
@@ -19,6 +20,7 @@ export const MIGRATIONS = [
   CreateRevokedTokens1763900000001,
   CreateSessions1763900000002,
   WidenSessionFileLists1763900000003,
+  SessionPaths1763900001200,
 ];
 
 /** Connection options for SQLite (better-sqlite3) or MySQL/MariaDB (mysql2). Never `synchronize`. */

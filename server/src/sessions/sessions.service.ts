@@ -12,7 +12,7 @@ import { SessionChanges } from './session-changes';
 import { newSessionId, parseSessionId } from './session-id';
 import { SessionKeyCipher } from './session-key-cipher';
 import { decideOutcome } from './session-outcome';
-import { isOpen, ReportRole, SessionDirection, SessionState } from './session-state';
+import { isOpen, RelayMode, ReportRole, SessionDirection, SessionState } from './session-state';
 import { toSessionView } from './session-view.mapper';
 import { SessionRepository, type SessionClosing, type SessionJoining } from './session.repository';
 import type { Session, StoredReport } from './session.entity';
@@ -62,8 +62,10 @@ export class SessionsService {
       joinerUsername: null,
       inviteeId: invitee?.id ?? null,
       inviteeUsername: invitee?.username ?? null,
-      endpointHost: body.endpoint.host,
-      endpointPort: body.endpoint.port,
+      endpointHost: body.endpoint?.host ?? '',
+      endpointPort: body.endpoint?.port ?? 0,
+      hostRelay: body.relay ?? RelayMode.Auto,
+      path: null,
       hostCertificate: certificate.pem,
       hostFingerprint: certificate.fingerprint,
       joinerCertificate: null,
@@ -171,7 +173,7 @@ export class SessionsService {
       verified: body.verified,
       reason: body.reason ?? null,
     };
-    const stored = await this.sessions.storeReport(session.id, column, report);
+    const stored = await this.sessions.storeReport(session.id, column, report, body.path);
     const now = await this.sessions.get(session.id);
     if (!stored) {
       if (!isOpen(now.state)) throw new SessionError(SessionErrorCode.Closed, now.state);

@@ -2,11 +2,11 @@ import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { Type } from 'class-transformer';
 import {
   ArrayMaxSize, IsArray, IsBoolean, IsEnum, IsInt, IsOptional, IsString, Length, Matches, Max, MaxLength, Min,
-  ValidateNested,
+  ValidateIf, ValidateNested,
 } from 'class-validator';
 import { USERNAME_PATTERN } from '../../users/username';
 import { DEFAULT_WAIT_SECONDS, MAX_CERTIFICATE_BYTES, MAX_WAIT_SECONDS } from '../session-limits';
-import { ReportRole, SessionDirection, SessionState } from '../session-state';
+import { LinkPath, RelayMode, ReportRole, SessionDirection, SessionState } from '../session-state';
 
 /** Most files one session may list; the client's transfer limit (client/src/transfer/manifest.ts) is the same. */
 const MAX_FILES = 1000;
@@ -40,10 +40,16 @@ export class CreateSessionDto {
   @Matches(USERNAME_PATTERN, { message: 'invitee must be a valid username' })
   invitee?: string;
 
-  @ApiProperty({ type: EndpointDto })
+  @ApiPropertyOptional({ type: EndpointDto, description: 'Where the joiner dials the host; required unless relay is `only`.' })
+  @ValidateIf((body: CreateSessionDto) => body.relay !== RelayMode.Only || body.endpoint !== undefined)
   @ValidateNested()
   @Type(() => EndpointDto)
-  endpoint: EndpointDto;
+  endpoint?: EndpointDto;
+
+  @ApiPropertyOptional({ enum: RelayMode, default: RelayMode.Auto, description: 'The host also waits at the relay (auto), never, or only there.' })
+  @IsOptional()
+  @IsEnum(RelayMode, { message: 'relay must be auto, never or only' })
+  relay?: RelayMode;
 
   @ApiProperty({ description: `The host's ephemeral self-signed TLS certificate, PEM, at most ${MAX_CERTIFICATE_BYTES} bytes.` })
   @IsString()
@@ -93,6 +99,11 @@ export class ReportDto {
   @ApiProperty() @IsBoolean() verified: boolean;
 
   @ApiPropertyOptional() @IsOptional() @IsString() @MaxLength(500) reason?: string;
+
+  @ApiPropertyOptional({ enum: LinkPath, description: 'The path the transfer took (the first report that names it sets it).' })
+  @IsOptional()
+  @IsEnum(LinkPath, { message: 'path must be direct or relay' })
+  path?: LinkPath;
 }
 
 export class CancelDto {

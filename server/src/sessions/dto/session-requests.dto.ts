@@ -1,7 +1,7 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { Type } from 'class-transformer';
 import {
-  ArrayMaxSize, IsArray, IsBoolean, IsEnum, IsInt, IsOptional, IsString, Length, Matches, Max, MaxLength, Min,
+  ArrayMaxSize, IsArray, IsBoolean, IsDefined, IsEnum, IsInt, IsOptional, IsString, Length, Matches, Max, MaxLength, Min,
   ValidateIf, ValidateNested,
 } from 'class-validator';
 import { USERNAME_PATTERN } from '../../users/username';
@@ -42,6 +42,7 @@ export class CreateSessionDto {
 
   @ApiPropertyOptional({ type: EndpointDto, description: 'Where the joiner dials the host; required unless relay is `only`.' })
   @ValidateIf((body: CreateSessionDto) => body.relay !== RelayMode.Only || body.endpoint !== undefined)
+  @IsDefined({ message: 'endpoint is required unless relay is only' })
   @ValidateNested()
   @Type(() => EndpointDto)
   endpoint?: EndpointDto;

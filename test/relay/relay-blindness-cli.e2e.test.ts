@@ -25,8 +25,8 @@ import { issueTicket, privateKeyFromSeed } from '../../relay/src/ticket';
 import type { AppSecrets } from '../../server/src/config/app-secrets';
 import { SessionKeyCipher } from '../../server/src/sessions/session-key-cipher';
 import { sessionRow } from '../../server/test/support/db-rows';
-import { expectExit, makeTempDir, SftUser, spawnSft, type SftServer } from '../support/sft-process';
-import { freePort } from './support';
+import { expectExit, SftUser, type SftServer } from '../support/sft-process';
+import { freePort, startServerForRelay } from './support';
 
 const SECRET = Buffer.from('MEET AT THE NORTH GATE AT NOON. '.repeat(64)); // 2 KiB, easy to spot
 const RECORD = { changeCipherSpec: 0x14, alert: 0x15, handshake: 0x16, applicationData: 0x17 };
@@ -38,22 +38,9 @@ let bob: SftUser;
 const forwarded = { host: [] as Buffer[], joiner: [] as Buffer[] };
 
 beforeAll(async () => {
-  const dataDir = await makeTempDir('sft-relay-blind-cli-');
   const relayPort = await freePort();
-  const relayUrl = `tls://127.0.0.1:${relayPort}`;
-  const serverProcess = spawnSft(['server', '--port', '0', '--no-relay', '--host', '127.0.0.1', '--data-dir', dataDir], {
-    env: { SFT_LOGIN_ADDRESS_LIMIT: '10000', SFT_LOGIN_LIMIT: '1000', SFT_RELAY_URL: relayUrl },
-  });
-  const url = (await serverProcess.waitForStdout(/^sft server listening on (\S+)$/m))[1];
-  const caCertPath = (await serverProcess.waitForStdout(/^CA certificate: (.+)$/m))[1];
-  server = {
-    url, caCertPath, dataDir, process: serverProcess,
-    stop: async () => {
-      serverProcess.kill('SIGTERM');
-      await serverProcess.done;
-      await fs.rm(dataDir, { recursive: true, force: true });
-    },
-  };
+  server = await startServerForRelay(relayPort, 'sft-relay-blind-cli-');
+  const { dataDir } = server;
   relay = await startRelay({
     ...standaloneRelayOptions({ port: relayPort, host: '127.0.0.1', dataDir, env: {} }),
     quiet: true,

@@ -7,8 +7,8 @@
 import { promises as fs } from 'node:fs';
 import * as path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { makeTempDir, SftUser, spawnSft, writeRandomFile, type SftProcess, type SftServer } from '../support/sft-process';
-import { freePort, MiB } from './support';
+import { SftUser, spawnSft, writeRandomFile, type SftProcess, type SftServer } from '../support/sft-process';
+import { freePort, MiB, startServerForRelay } from './support';
 
 const SIZE = 256 * MiB;
 
@@ -18,22 +18,9 @@ let alice: SftUser;
 let bob: SftUser;
 
 beforeAll(async () => {
-  const dataDir = await makeTempDir('sft-relay-killed-');
   const relayPort = await freePort();
-  const relayUrl = `tls://127.0.0.1:${relayPort}`;
-  const serverProcess = spawnSft(['server', '--port', '0', '--no-relay', '--host', '127.0.0.1', '--data-dir', dataDir], {
-    env: { SFT_LOGIN_ADDRESS_LIMIT: '10000', SFT_LOGIN_LIMIT: '1000', SFT_RELAY_URL: relayUrl },
-  });
-  const url = (await serverProcess.waitForStdout(/^sft server listening on (\S+)$/m))[1];
-  const caCertPath = (await serverProcess.waitForStdout(/^CA certificate: (.+)$/m))[1];
-  server = {
-    url, caCertPath, dataDir, process: serverProcess,
-    stop: async () => {
-      serverProcess.kill('SIGTERM');
-      await serverProcess.done;
-      await fs.rm(dataDir, { recursive: true, force: true });
-    },
-  };
+  server = await startServerForRelay(relayPort, 'sft-relay-killed-');
+  const { dataDir } = server;
   relay = spawnSft(['relay', '--port', String(relayPort), '--host', '127.0.0.1', '--data-dir', dataDir]);
   await relay.waitForStdout(/^sft relay listening on (\S+)$/m);
   [alice, bob] = await Promise.all(['alice', 'bob'].map((name) => SftUser.create(name, server)));

@@ -13,7 +13,6 @@
  */
 import { ExitCode, ExitError } from '../errors';
 import { PeerLinkError } from '../peer';
-import type { HostPort } from '../cli';
 import type { Endpoint } from '../api/types';
 import type { Connector, LinkRequest, PeerLink, PrepareContext } from './connector';
 import { DirectDial, DirectListen } from './direct-link';
@@ -33,7 +32,7 @@ export class HostRace implements Connector {
   private readonly relay?: RelayLink;
   private race?: Race;
 
-  constructor(mode: RelayMode, listen?: HostPort, advertise?: HostPort) {
+  constructor(mode: RelayMode, listen?: Endpoint, advertise?: Endpoint) {
     if (mode !== 'only') this.direct = new DirectListen(listen, advertise);
     if (mode !== 'never') this.relay = new RelayLink('host');
   }

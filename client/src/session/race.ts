@@ -151,7 +151,7 @@ function bestError(errors: Error[]): Error {
  * Resolves when the joiner's first byte has arrived on the link (without reading it: the transfer
  * reads it); rejects when the link ends or closes first, or stays silent too long.
  */
-function joinerSpoke(link: PeerLink): Promise<void> {
+export function joinerSpoke(link: PeerLink): Promise<void> {
   const { socket } = link;
   return new Promise((resolve, reject) => {
     const finish = (error?: Error) => {
@@ -175,7 +175,7 @@ function joinerSpoke(link: PeerLink): Promise<void> {
  * joiner: at once; the host: when the joiner speaks on it). The first chosen link wins, every other
  * link is destroyed; `done` rejects with every attempt's error once all failed and no more can come.
  */
-class Race {
+export class Race {
   readonly done: Promise<PeerLink>;
   private resolve: (link: PeerLink) => void = () => undefined;
   private reject: (errors: Error[]) => void = () => undefined;

@@ -19,13 +19,15 @@ export interface HostRendezvousOptions {
 export class OpenAndWait implements Rendezvous {
   constructor(private readonly options: HostRendezvousOptions) {}
 
-  async open({ api, deps, own, endpoint }: RendezvousContext): Promise<OpenedSession> {
+  async open({ api, deps, own, advertised }: RendezvousContext): Promise<OpenedSession> {
     const { invitee, receive, offered, relay } = this.options;
-    if (!endpoint && relay !== 'only') throw new Error('The host needs a connector that advertises an endpoint.');
+    if (!advertised && relay !== 'only') throw new Error('The host needs a connector that advertises an endpoint.');
+    const endpoint = advertised?.endpoint;
     const created = await api.createSession({
       direction: receive ? 'host-receives' : 'host-sends',
       invitee,
       endpoint,
+      candidates: advertised?.candidates.length ? advertised.candidates : undefined,
       relay,
       certificate: own.certPem,
       files: offered?.map(({ name, size }) => ({ name, size })),

@@ -3,8 +3,9 @@
  * into the session runner (runner.ts) without copying its flow. The runner calls, in order:
  *
  *   prepare(ctx)  once, after login and before the session is opened on the server. A connector that
- *                 accepts connections binds here and returns the endpoint the session advertises
- *                 (the host's direct listener); a connector that only dials returns undefined.
+ *                 accepts connections binds here and returns what the session advertises (the host's
+ *                 direct listener: its endpoint and other candidate addresses); one that only dials
+ *                 returns undefined.
  *   connect(req)  once, when the peer is in and its certificate and identity key are checked.
  *                 Resolves with a PeerLink: a TLS 1.3 stream pinned to exactly `req.peer`'s certificate
  *                 (build it with client/src/peer: never weaker pinning) and the path it took, in
@@ -25,9 +26,15 @@ import type { Endpoint, SessionView } from '../api/types';
 import type { PeerCertificate } from '../peer/types';
 
 export interface Connector {
-  prepare(ctx: PrepareContext): Promise<Endpoint | undefined>;
+  prepare(ctx: PrepareContext): Promise<Advertised | undefined>;
   connect(req: LinkRequest): Promise<PeerLink>;
   close(): void;
+}
+
+/** Where the host may be dialled: the endpoint first, then its other addresses (its interfaces). */
+export interface Advertised {
+  endpoint: Endpoint;
+  candidates: Endpoint[];
 }
 
 /** The path a link took: straight to the peer, or through a relay. */

@@ -7,14 +7,14 @@
  *   at the relay (unless `never`). It takes the link on which the joiner speaks first: the joiner
  *   writes only on the link it chose, so both sides end up on the same path. The other attempt is
  *   closed at once (an unused relay slot is freed; the relay logs it as one `closed` line).
- * - The joiner (JoinRace) decides: it dials the host's endpoint at once and starts the relay path
- *   after RELAY_DELAY_MS, or at once when the direct dial is refused or fails, or when the host has no
- *   direct endpoint. The first link whose pinned TLS completes wins; the others are closed.
+ * - The joiner (JoinRace) decides: it dials all the host's candidate addresses at once and starts the
+ *   relay path after RELAY_DELAY_MS, or at once when every candidate refused or failed, or when the host
+ *   has no direct endpoint. The first link whose pinned TLS completes wins; the others are closed.
  */
 import { ExitCode, ExitError } from '../errors';
 import { PeerLinkError } from '../peer';
 import type { Endpoint } from '../api/types';
-import type { Connector, LinkRequest, PeerLink, PrepareContext } from './connector';
+import type { Advertised, Connector, LinkRequest, PeerLink, PrepareContext } from './connector';
 import { DirectDial, DirectListen } from './direct-link';
 import { RelayLink } from './relay-link';
 
@@ -37,7 +37,7 @@ export class HostRace implements Connector {
     if (mode !== 'never') this.relay = new RelayLink('host');
   }
 
-  async prepare(ctx: PrepareContext): Promise<Endpoint | undefined> {
+  async prepare(ctx: PrepareContext): Promise<Advertised | undefined> {
     await this.relay?.prepare(ctx);
     return this.direct?.prepare(ctx);
   }
@@ -82,7 +82,7 @@ export class JoinRace implements Connector {
 
   async connect(req: LinkRequest): Promise<PeerLink> {
     const { session } = req;
-    const useDirect = this.mode !== 'only' && session.endpoint !== null;
+    const useDirect = this.mode !== 'only' && session.candidates.length > 0;
     const useRelay = this.mode !== 'never' && session.relay !== 'never';
     if (!useDirect && !useRelay) throw noCommonPath(this.mode, session.host);
     const race = (this.race = new Race(() => Promise.resolve()));

@@ -19,7 +19,7 @@
  */
 import { makeEphemeralCert, type KeyAndCert } from '../../../certs/src/x509';
 import type { ApiClient } from '../api/api-client';
-import type { Endpoint, SessionView } from '../api/types';
+import type { SessionView } from '../api/types';
 import { requireIdentity, requireLogin } from '../commands/connection';
 import type { Deps, GlobalOptions } from '../commands/deps';
 import { checkPeerPin } from '../commands/identity-keys';
@@ -27,7 +27,7 @@ import type { Role } from '../crypto/handshake';
 import type { PeerCertificate } from '../peer/types';
 import type { PhraseConfirmer, TransferSummary } from '../transfer/types';
 import { abortable, ActiveTransfer } from './cancellation';
-import { describePath, type Connector, type LinkPath } from './connector';
+import { describePath, type Advertised, type Connector, type LinkPath } from './connector';
 import { checkCertificate } from './peer-check';
 import { ReportNotDelivered, reportFailure, reportSuccess } from './report';
 import { isSessionClosed, whileSessionOpen } from './session-watch';
@@ -78,8 +78,8 @@ export interface RendezvousContext {
   api: ApiClient;
   deps: Deps;
   own: KeyAndCert;
-  /** The endpoint the connector advertises, if it accepts connections (Connector.prepare). */
-  endpoint?: Endpoint;
+  /** What the connector advertises, if it accepts connections (Connector.prepare). */
+  advertised?: Advertised;
 }
 
 /** How a side meets its peer through the server: the host opens a session and waits, the joiner joins it. */
@@ -135,9 +135,9 @@ class SideRun {
 
   async run(): Promise<void> {
     const { api, own, serverUrl, ca } = this.self;
-    const endpoint = await this.side.connector.prepare({ own, serverUrl, ca });
+    const advertised = await this.side.connector.prepare({ own, serverUrl, ca });
     try {
-      await abortable(this.deps.signal, this.steps({ api, deps: this.deps, own, endpoint }), () => this.cancel());
+      await abortable(this.deps.signal, this.steps({ api, deps: this.deps, own, advertised }), () => this.cancel());
     } catch (error) {
       await this.settleFailure(error);
       throw error;

@@ -11,6 +11,7 @@ function session(overrides: Partial<SessionView>): SessionView {
     joiner: 'bob',
     invitee: 'bob',
     endpoint: { host: '127.0.0.1', port: 4000 },
+    candidates: [{ host: '127.0.0.1', port: 4000 }],
     relay: 'auto',
     path: null,
     hostCertificate: 'HOST-PEM',

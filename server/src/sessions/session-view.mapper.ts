@@ -14,6 +14,7 @@ export function toSessionView(session: Session): SessionView {
     joiner: session.joinerUsername,
     invitee: session.inviteeUsername,
     endpoint: session.hostRelay === RelayMode.Only ? null : { host: session.endpointHost, port: session.endpointPort },
+    candidates: session.hostRelay === RelayMode.Only ? [] : [{ host: session.endpointHost, port: session.endpointPort }, ...(session.candidates ?? [])],
     relay: session.hostRelay,
     path: session.path,
     hostCertificate: session.hostCertificate,

@@ -65,6 +65,10 @@ export class Session {
   @Column({ name: 'endpoint_port', type: 'int' })
   endpointPort: number;
 
+  /** More addresses the host may be dialled at, besides the endpoint: JSON `[{ host, port }]`, NULL for none. */
+  @Column({ type: 'simple-json', nullable: true })
+  candidates: { host: string; port: number }[] | null;
+
   /** The host's `--relay` mode. */
   @Column({ name: 'host_relay', type: 'varchar', length: 8, default: RelayMode.Auto })
   hostRelay: RelayMode;

@@ -129,10 +129,30 @@ describeEachDatabase(SessionsController.name, (db) => {
         expect(auto.body.session).toMatchObject({ relay: 'auto', path: null, endpoint: { host: '127.0.0.1', port: 40123 } });
         const only = await create({ relay: 'only' });
         expect(only.status).toBe(201);
-        expect(only.body.session).toMatchObject({ relay: 'only', endpoint: null });
+        expect(only.body.session).toMatchObject({ relay: 'only', endpoint: null, candidates: [] });
         expect((await t.api.get(`/sessions/${only.body.session.id}`, { token: alice.token })).body.endpoint).toBeNull();
         const never = await create({ relay: 'never', endpoint: { host: '127.0.0.1', port: 1 } });
         expect(never.body.session).toMatchObject({ relay: 'never' });
+      });
+
+      it('lists the candidates: the endpoint, the host\'s other addresses, and the address the request came from', async () => {
+        const { certPem } = await peerCertificate();
+        const res = await t.api.post('/sessions', {
+          token: alice.token,
+          body: {
+            direction: 'host-sends', certificate: certPem, endpoint: { host: '192.0.2.10', port: 4000 },
+            candidates: [{ host: '198.51.100.7', port: 4000 }, { host: '192.0.2.10', port: 4000 }],
+          },
+        });
+        expect(res.status).toBe(201);
+        expect(res.body.session.candidates).toEqual([
+          { host: '192.0.2.10', port: 4000 }, { host: '198.51.100.7', port: 4000 }, { host: '127.0.0.1', port: 4000 },
+        ]);
+        const tooMany = Array.from({ length: 17 }, (_, i) => ({ host: `10.0.0.${i + 1}`, port: 1 }));
+        const refused = await t.api.post('/sessions', {
+          token: alice.token, body: { direction: 'host-sends', certificate: certPem, endpoint: { host: '10.0.0.1', port: 1 }, candidates: tooMany },
+        });
+        expect(refused.status).toBe(400);
       });
 
       it.each([

@@ -10,6 +10,8 @@ import { LinkPath, RelayMode, ReportRole, SessionDirection, SessionState } from 
 
 /** Most files one session may list; the client's transfer limit (client/src/transfer/manifest.ts) is the same. */
 const MAX_FILES = 1000;
+/** Most extra addresses a host may advertise. */
+export const MAX_CANDIDATES = 16;
 
 export class EndpointDto {
   @ApiProperty({ example: '127.0.0.1', description: 'Host name or IP address the host peer listens on.' })
@@ -46,6 +48,14 @@ export class CreateSessionDto {
   @ValidateNested()
   @Type(() => EndpointDto)
   endpoint?: EndpointDto;
+
+  @ApiPropertyOptional({ type: [EndpointDto], description: `More addresses the host listens on (its interfaces), at most ${MAX_CANDIDATES}.` })
+  @IsOptional()
+  @IsArray()
+  @ArrayMaxSize(MAX_CANDIDATES)
+  @ValidateNested({ each: true })
+  @Type(() => EndpointDto)
+  candidates?: EndpointDto[];
 
   @ApiPropertyOptional({ enum: RelayMode, default: RelayMode.Auto, description: 'The host also waits at the relay (auto), never, or only there.' })
   @IsOptional()

@@ -21,6 +21,8 @@ export class SessionView {
   @ApiProperty({ type: String, nullable: true }) invitee: string | null;
   @ApiProperty({ type: EndpointView, nullable: true, description: "The host's direct endpoint; null when the host uses only the relay." })
   endpoint: EndpointView | null;
+  @ApiProperty({ type: [EndpointView], description: 'Every address the joiner may dial: the endpoint first, then the host\'s other addresses and the address the server saw it come from. Empty with relay `only`.' })
+  candidates: EndpointView[];
   @ApiProperty({ enum: RelayMode, description: "The host's --relay: whether it also waits at the relay (auto), never, or only there." })
   relay: RelayMode;
   @ApiProperty({ enum: LinkPath, nullable: true, description: 'The path the transfer took, once a report named it.' })

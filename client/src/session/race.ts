@@ -19,7 +19,6 @@ import { DirectDial, DirectListen } from './direct-link';
 import { RelayLink } from './relay-link';
 
 export type RelayMode = 'auto' | 'never' | 'only';
-export const RELAY_MODES: readonly RelayMode[] = ['auto', 'never', 'only'];
 
 /** How long the joiner gives the direct link before it also tries the relay. */
 export const RELAY_DELAY_MS = 2_000;

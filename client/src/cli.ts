@@ -74,6 +74,7 @@ export function buildProgram(dispatch: Dispatch, version: string, output: CliOut
     .option('--listen <host:port>', 'address for the peer connection (default 0.0.0.0:0)', parseHostPort)
     .option('--advertise <host:port>', 'address the peer should dial, if not the listen address', parseHostPort)
     .option('--overwrite', 'replace existing files when receiving')
+    .addOption(relayOption())
     .option('--verify', 'confirm the verification phrase with the peer (on a terminal) before any file byte moves')
     .option('--verify-phrase <digits>', 'like --verify, for scripts: the phrase the peer shows, e.g. "123 456"', parseVerificationPhrase)
     .action(run('host-session', (cmd) => ({ files: cmd.args })));
@@ -83,6 +84,7 @@ export function buildProgram(dispatch: Dispatch, version: string, output: CliOut
     .argument('[file...]', 'files or directories to send (when the host used --receive)')
     .option('--out <dir>', 'where received files go (default: current directory)')
     .option('--overwrite', 'replace existing files when receiving')
+    .addOption(relayOption())
     .option('--verify', 'confirm the verification phrase with the peer (on a terminal) before any file byte moves')
     .option('--verify-phrase <digits>', 'like --verify, for scripts: the phrase the peer shows, e.g. "123 456"', parseVerificationPhrase)
     .action(run('join', (cmd) => ({ id: cmd.args[0], files: cmd.args.slice(1) })));
@@ -116,6 +118,13 @@ export function buildProgram(dispatch: Dispatch, version: string, output: CliOut
     .action(run('demo'));
 
   return program;
+}
+
+/** `--relay auto|never|only`: direct first with the relay as fallback, the direct link only, the relay only. */
+function relayOption(): Option {
+  return new Option('--relay <mode>', 'auto: direct, else through the relay; never: direct only; only: through the relay only')
+    .choices(['auto', 'never', 'only'])
+    .default('auto');
 }
 
 export interface HostPort {

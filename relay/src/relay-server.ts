@@ -54,6 +54,11 @@ export interface RelayOptions {
   /** Where log entries go; default one JSON line each on stdout (none when `quiet`). */
   log?: (entry: RelayLogEntry) => void;
   quiet?: boolean;
+  /**
+   * Sees every chunk a made pair forwards, as forwarded (the blindness test records with it; `sft relay`
+   * and `sft server` never set it). Read-only: it cannot change what is forwarded.
+   */
+  observe?: (session: string, from: RelayRole, chunk: Buffer) => void;
 }
 
 export interface RunningRelay {
@@ -348,9 +353,11 @@ class Relay {
       idle.refresh();
       if (bytes > cap) finish('byte cap reached');
     };
-    for (const [from, to] of [[a, b], [b, a]] as const) {
+    const { observe } = this.options;
+    for (const [from, to, role] of [[a, b, 'host'], [b, a, 'joiner']] as const) {
       from.on('error', (error: NodeJS.ErrnoException) => finish(`connection error (${error.code ?? 'error'})`));
       from.on('data', count);
+      if (observe) from.on('data', (chunk: Buffer) => observe(session.sid, role, Buffer.from(chunk)));
       from.once('close', () => {
         closed.add(from);
         if (closed.size === 2) return finish('done');

@@ -4,7 +4,7 @@ import { ApiError } from './api-error';
 import type { IncomingMessage } from 'node:http';
 import { requestJson, requestStream } from './https-json';
 import type {
-  CreateDeliveryBody, CreatedDelivery, CreateSessionBody, DeliveryKeyAnswer, DeliveryView, OpenedDelivery, ReceiptBody, UploadProgress, JoinAnswer, LoginAnswer, MeAnswer, OfferView, ReportBody, SessionState, SessionView, SessionWithKey,
+  CreateDeliveryBody, CreatedDelivery, CreateSessionBody, DeliveryKeyAnswer, DeliveryView, OpenedDelivery, ReceiptBody, UploadProgress, JoinAnswer, LoginAnswer, MeAnswer, OfferView, RelayTicketAnswer, ReportBody, SessionState, SessionView, SessionWithKey,
   SigningKeyAnswer, UserAnswer,
 } from './types';
 
@@ -101,6 +101,11 @@ export class ApiClient {
 
   report(id: string, body: ReportBody): Promise<SessionView> {
     return this.call('POST', `sessions/${encodeURIComponent(id)}/report`, body);
+  }
+
+  /** A single-use ticket for the session's relay (participants only; 503 when the server names no relay). */
+  relayTicket(id: string): Promise<RelayTicketAnswer> {
+    return this.call('POST', `sessions/${encodeURIComponent(id)}/relay-ticket`);
   }
 
   cancel(id: string, reason?: string): Promise<SessionView> {

@@ -14,6 +14,7 @@ import type {
   CreatedDeliveryView, DeliveryView as DeliveryViewDto, OpenedDeliveryView, UploadProgressView,
 } from '../../../server/src/deliveries/dto/delivery-view.dto';
 import type { DeliveryKeyView } from '../../../server/src/users/dto/delivery-key.dto';
+import type { RelayTicketView } from '../../../server/src/relay/dto/relay-ticket.dto';
 import type { SigningKeyView } from '../../../server/src/users/dto/signing-key.dto';
 
 /** A server DTO as JSON: string enums as their values (`'waiting'`, not `SessionState.Waiting`), deeply. */
@@ -49,3 +50,5 @@ export type CreatedDelivery = Wire<CreatedDeliveryView>;
 export type OpenedDelivery = Wire<OpenedDeliveryView>;
 export type UploadProgress = Wire<UploadProgressView>;
 export type ReceiptBody = Wire<ReceiptDto>;
+/** `ticket` is a bearer secret for its short life: never log it. */
+export type RelayTicketAnswer = Wire<RelayTicketView>;

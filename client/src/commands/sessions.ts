@@ -26,12 +26,12 @@ export async function sessions(opts: GlobalOptions, deps: Deps): Promise<void> {
   const offerRows = offers.map((offer) => {
     const row = offerSummary(offer);
     const direction = row.direction === 'host-sends' ? 'offered' : 'asked';
-    return [row.id, row.from, direction, 'waiting for you', formatBytes(row.bytes), row.createdAt];
+    return [row.id, row.from, direction, 'waiting for you', formatBytes(row.bytes), '-', row.createdAt];
   });
-  const sessionRows = list.map((s) => summary(s, me)).map((row) => [row.id, row.peer ?? '-', row.direction, row.state, formatBytes(row.bytes), row.createdAt]);
-  const deliveryRows = deliveries.map((d) => deliveryRow(d, me)).map((row) => [row.id, row.peer, row.direction, row.state, formatBytes(row.bytes), row.createdAt]);
+  const sessionRows = list.map((s) => summary(s, me)).map((row) => [row.id, row.peer ?? '-', row.direction, row.state, formatBytes(row.bytes), row.path ?? '-', row.createdAt]);
+  const deliveryRows = deliveries.map((d) => deliveryRow(d, me)).map((row) => [row.id, row.peer, row.direction, row.state, formatBytes(row.bytes), 'stored', row.createdAt]);
   const rows = [...offerRows, ...sessionRows, ...deliveryRows];
-  deps.reporter.result('sessions', {}, formatTable(['ID', 'PEER', 'DIRECTION', 'STATE', 'BYTES', 'WHEN'], rows));
+  deps.reporter.result('sessions', {}, formatTable(['ID', 'PEER', 'DIRECTION', 'STATE', 'BYTES', 'PATH', 'WHEN'], rows));
 }
 
 function summary(s: SessionView, me: string) {
@@ -45,6 +45,8 @@ function summary(s: SessionView, me: string) {
     direction: iSend ? 'sent' : 'received',
     state: s.state,
     bytes: s.bytes,
+    /** direct or relay, once a report named it. */
+    path: s.path,
     createdAt: s.createdAt,
     reason: s.reason,
   };

@@ -15,6 +15,7 @@ import { CreateSessions1763900000002 } from './migrations/1763900000002-CreateSe
 import { WidenSessionFileLists1763900000003 } from './migrations/1763900000003-WidenSessionFileLists';
 import { AddDeliveryKeys1763900000004 } from './migrations/1763900000004-AddDeliveryKeys';
 import { CreateDeliveries1763900000005 } from './migrations/1763900000005-CreateDeliveries';
+import { SessionPaths1763900001200 } from './migrations/1763900001200-SessionPaths';
 
 export const ENTITIES = [User, RevokedToken, Session, Delivery];
 export const MIGRATIONS = [
@@ -24,6 +25,7 @@ export const MIGRATIONS = [
   WidenSessionFileLists1763900000003,
   AddDeliveryKeys1763900000004,
   CreateDeliveries1763900000005,
+  SessionPaths1763900001200,
 ];
 
 /** Connection options for SQLite (better-sqlite3) or MySQL/MariaDB (mysql2). Never `synchronize`. */

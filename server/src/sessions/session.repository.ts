@@ -2,7 +2,7 @@ import { Injectable } from '@nestjs/common';
 import { InjectRepository } from '@nestjs/typeorm';
 import { In, IsNull, LessThan, MoreThanOrEqual, Repository } from 'typeorm';
 import { PlainRows } from '../common/plain-rows';
-import { SessionState } from './session-state';
+import { SessionState, type LinkPath } from './session-state';
 import { Session, type StoredReport } from './session.entity';
 
 /** The columns a close sets: the key is always erased. */
@@ -77,9 +77,12 @@ export class SessionRepository {
   }
 
   /** Stores one side's report if the session is joined and that side has not reported; false otherwise. */
-  async storeReport(id: string, column: 'senderReport' | 'receiverReport', report: StoredReport): Promise<boolean> {
+  async storeReport(id: string, column: 'senderReport' | 'receiverReport', report: StoredReport, path?: LinkPath): Promise<boolean> {
     const stored = await this.sessions.update({ id, state: SessionState.Joined, [column]: IsNull() }, { [column]: report });
-    return (stored.affected ?? 0) > 0;
+    if ((stored.affected ?? 0) === 0) return false;
+    // The path the link took: the first report that names it sets it.
+    if (path) await this.sessions.update({ id, path: IsNull() }, { path });
+    return true;
   }
 
   /** Closes the session if it is still in one of the `from` states; false when it was not. */

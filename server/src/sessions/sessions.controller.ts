@@ -1,4 +1,4 @@
-import { Body, Controller, Get, HttpCode, Param, Post, Query } from '@nestjs/common';
+import { Body, Controller, Get, HttpCode, Ip, Param, Post, Query } from '@nestjs/common';
 import { ApiBearerAuth, ApiOkResponse, ApiTags } from '@nestjs/swagger';
 import type { AuthUser } from '../common/authenticated-request';
 import { CurrentUser } from '../common/current-user.decorator';
@@ -14,8 +14,8 @@ export class SessionsController {
   constructor(private readonly sessions: SessionsService) {}
 
   @Post()
-  create(@CurrentUser() user: AuthUser, @Body() body: CreateSessionDto): Promise<CreatedSessionView> {
-    return this.sessions.create(user, body);
+  create(@CurrentUser() user: AuthUser, @Body() body: CreateSessionDto, @Ip() ip: string): Promise<CreatedSessionView> {
+    return this.sessions.create(user, body, ip);
   }
 
   @Get()

@@ -5,14 +5,14 @@ import { LookupLimiter } from '../common/lookup-limiter';
 import { AppConfig } from '../config/app-config';
 import { UsersService } from '../users/users.service';
 import { UserError, UserErrorCode } from '../users/users.errors';
-import type { CancelDto, CreateSessionDto, JoinSessionDto, ReportDto } from './dto/session-requests.dto';
+import { MAX_CANDIDATES, type CancelDto, type CreateSessionDto, type JoinSessionDto, type ReportDto } from './dto/session-requests.dto';
 import type { CreatedSessionView, JoinedSessionView, OfferView, SessionView } from './dto/session-view.dto';
 import { readPeerCertificate } from './peer-certificate';
 import { SessionChanges } from './session-changes';
 import { newSessionId, parseSessionId } from './session-id';
 import { SessionKeyCipher } from './session-key-cipher';
 import { decideOutcome } from './session-outcome';
-import { isOpen, ReportRole, SessionDirection, SessionState } from './session-state';
+import { isOpen, RelayMode, ReportRole, SessionDirection, SessionState } from './session-state';
 import { toOfferView, toSessionView } from './session-view.mapper';
 import { SessionRepository, type SessionClosing, type SessionJoining } from './session.repository';
 import type { Session, StoredReport } from './session.entity';
@@ -35,7 +35,8 @@ export class SessionsService {
     private readonly lookups: LookupLimiter,
   ) {}
 
-  async create(user: AuthUser, body: CreateSessionDto): Promise<CreatedSessionView> {
+  /** `seenFrom`: the address the request came from, offered to the joiner as one more candidate. */
+  async create(user: AuthUser, body: CreateSessionDto, seenFrom?: string): Promise<CreatedSessionView> {
     const certificate = readPeerCertificate(body.certificate);
     let invitee: { id: string; username: string } | null = null;
     if (body.invitee !== undefined) {
@@ -60,8 +61,11 @@ export class SessionsService {
       joinerUsername: null,
       inviteeId: invitee?.id ?? null,
       inviteeUsername: invitee?.username ?? null,
-      endpointHost: body.endpoint.host,
-      endpointPort: body.endpoint.port,
+      endpointHost: body.endpoint?.host ?? '',
+      endpointPort: body.endpoint?.port ?? 0,
+      hostRelay: body.relay ?? RelayMode.Auto,
+      candidates: extraCandidates(body, seenFrom),
+      path: null,
       hostCertificate: certificate.pem,
       hostFingerprint: certificate.fingerprint,
       joinerCertificate: null,
@@ -174,7 +178,7 @@ export class SessionsService {
       verified: body.verified,
       reason: body.reason ?? null,
     };
-    const stored = await this.sessions.storeReport(session.id, column, report);
+    const stored = await this.sessions.storeReport(session.id, column, report, body.path);
     const now = await this.sessions.get(session.id);
     if (!stored) {
       if (!isOpen(now.state)) throw new SessionError(SessionErrorCode.Closed, now.state);
@@ -264,4 +268,23 @@ function roleOf(session: Session, userId: string): ReportRole {
 /** The columns that close a session: the key is erased; `bytes` only when the reports say how many moved. */
 function closingAs(state: SessionState, reason: string | null, bytes?: number, closedAt = new Date()): SessionClosing {
   return { state, reason, encryptedKey: null, closedAt, ...(bytes === undefined ? {} : { bytes }) };
+}
+
+/**
+ * The host's addresses besides its endpoint, and the address its request came from with the endpoint's
+ * port (a host behind a port-forwarding router is often reachable there): no duplicates, NULL for none.
+ */
+function extraCandidates(body: CreateSessionDto, seenFrom?: string): { host: string; port: number }[] | null {
+  if (!body.endpoint) return null;
+  const all = [...(body.candidates ?? [])];
+  const seen = seenFrom?.replace(/^::ffff:/, '');
+  if (seen) all.push({ host: seen, port: body.endpoint.port });
+  const keys = new Set([`${body.endpoint.host}|${body.endpoint.port}`]);
+  const extra: { host: string; port: number }[] = [];
+  for (const { host, port } of all) {
+    const key = `${host}|${port}`;
+    if (!keys.has(key)) extra.push({ host, port });
+    keys.add(key);
+  }
+  return extra.length > 0 ? extra.slice(0, MAX_CANDIDATES + 1) : null;
 }

@@ -83,6 +83,8 @@ export class HostileUser {
     const own = await makeEphemeralCert(`sft ${this.username}`);
     const answer = await this.api.joinSession(id, own.certPem);
     const { session } = answer;
+    // The victims in these tests listen on loopback and never use --relay only, so there is an endpoint.
+    if (!session.endpoint) throw new Error(`session ${id} has no direct endpoint`);
     const socket = await dialPeer({
       host: session.endpoint.host,
       port: session.endpoint.port,

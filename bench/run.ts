@@ -6,7 +6,7 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { redactUrl } from '../server/src/common/redact-url';
-import { parseArgs, SECTIONS, USAGE, UsageError, type BenchConfig } from './lib/config';
+import { parseArgs, USAGE, UsageError, type BenchConfig } from './lib/config';
 import { log } from './lib/log';
 import { machineInfo } from './lib/machine';
 import { REPO_ROOT, RESULTS_DIR } from './lib/paths';
@@ -39,7 +39,7 @@ async function main(argv: string[]): Promise<number> {
   }
 
   const targets = checkTargets(config, results);
-  process.stdout.write(`\n${formatTable(results.rows, SECTIONS)}\n\nTargets${config.quick ? ' (quick sizes: indicative only)' : ''}:\n${formatTargets(targets)}\n`);
+  process.stdout.write(`\n${formatTable(results.rows, ['transfer', 'scp', 'cost', 'files', 'memory', 'server'])}\n\nTargets${config.quick ? ' (quick sizes: indicative only)' : ''}:\n${formatTargets(targets)}\n`);
   const file = writeJson(config, machine, startedAt, results, targets);
   process.stdout.write(`\nResults: ${file}\n`);
   if (results.failed.length > 0) {

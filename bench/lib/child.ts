@@ -1,7 +1,8 @@
 /**
  * Spawns a measured Node child process: collects its `--json` events (one JSON object per stdout line)
  * with arrival times, keeps the tail of stderr, and tracks its peak RSS two ways — polling VmHWM in
- * /proc/<pid>/status, and getrusage maxRSS written at exit by the preloaded rss-probe — taking the larger.
+ * /proc/<pid>/status, and getrusage maxRSS written at exit by the preloaded rss-probe — taking the larger;
+ * the probe also reports the CPU seconds the process used.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { readFileSync, rmSync } from 'node:fs';
@@ -26,6 +27,8 @@ export interface ChildResult {
   endedAt: number;
   /** Peak resident set size in bytes (0 when neither method saw it). */
   peakRssBytes: number;
+  /** CPU seconds (user + system) the process used, from the rss-probe (0 without one). */
+  cpuSeconds: number;
   stderrTail: string;
   /** The last 64 KiB of stdout. */
   stdoutText: string;
@@ -77,11 +80,13 @@ export class MeasuredChild {
         clearInterval(poll);
         clearTimeout(killer);
         this.wake();
+        const probe = options.rssFile ? readProbe(options.rssFile) : { maxRss: 0, cpuSeconds: 0 };
         resolve({
           code,
           signal,
           endedAt,
-          peakRssBytes: Math.max(this.polledPeak, options.rssFile ? readProbe(options.rssFile) : 0),
+          peakRssBytes: Math.max(this.polledPeak, probe.maxRss),
+          cpuSeconds: probe.cpuSeconds,
           stderrTail: this.stderrText.trim(),
           stdoutText: this.stdoutText,
         });
@@ -163,12 +168,13 @@ export function assertExitedCleanly(label: string, result: ChildResult): void {
   throw new Error(`${label} ${why}${detail ? `: ${detail}` : ''}`);
 }
 
-function readProbe(file: string): number {
+function readProbe(file: string): { maxRss: number; cpuSeconds: number } {
   try {
-    const value = Number(readFileSync(file, 'utf8'));
+    const value = JSON.parse(readFileSync(file, 'utf8')) as { maxRss?: unknown; cpuSeconds?: unknown };
     rmSync(file, { force: true });
-    return Number.isFinite(value) ? value : 0;
+    const finite = (v: unknown) => (typeof v === 'number' && Number.isFinite(v) ? v : 0);
+    return { maxRss: finite(value.maxRss), cpuSeconds: finite(value.cpuSeconds) };
   } catch {
-    return 0;
+    return { maxRss: 0, cpuSeconds: 0 };
   }
 }

@@ -34,6 +34,8 @@ export interface SftTransferRun {
   dataSeconds: number;
   senderPeakRss: number;
   receiverPeakRss: number;
+  senderCpuSeconds: number;
+  receiverCpuSeconds: number;
 }
 
 /** `sft server --port 0 --host 127.0.0.1 --data-dir DIR` (SQLite in the data dir), until `stop()`. */
@@ -108,6 +110,8 @@ export async function sftTransfer(sender: SftUser, receiver: SftUser, input: str
     dataSeconds: (endedAt - firstEvent.at) / 1000,
     senderPeakRss: hostResult.peakRssBytes,
     receiverPeakRss: joinResult.peakRssBytes,
+    senderCpuSeconds: hostResult.cpuSeconds,
+    receiverCpuSeconds: joinResult.cpuSeconds,
   };
 }
 

@@ -25,4 +25,16 @@ export function readLinkFiles(dir: string, prefix: string): LinkMaterial {
 
 /** The peer name in the ephemeral certificates' subjectAltName (see certs/src/x509.ts). */
 export const PEER_SERVERNAME = 'sft-peer';
+/** The tuned copy's file read size. */
 export const COPY_CHUNK = 1024 * 1024;
+/** The tuned copy's write buffer (socket and output file high-water mark). */
+export const COPY_WRITE_BUFFER = 4 * 1024 * 1024;
+
+/** How the raw TLS copy is set up: `tuned` (the ceiling) or Node's `default` streams. */
+export type CopyMode = 'tuned' | 'default';
+
+export function parseCopyMode(arg: string | undefined): CopyMode {
+  if (arg === undefined || arg === 'tuned') return 'tuned';
+  if (arg === 'default') return 'default';
+  throw new Error(`unknown copy mode ${arg} (tuned or default)`);
+}

@@ -1,16 +1,19 @@
 /**
- * Raw TLS ceiling, sending side: `node sender.js CERT_DIR PORT FILE`.
+ * Raw TLS ceiling, sending side: `node sender.js CERT_DIR PORT FILE [tuned|default]`.
  * Dials 127.0.0.1:PORT over TLS 1.3 presenting its certificate, verifies the receiver against the one
  * pinned certificate (normal verification plus the SHA-256 fingerprint), and streams FILE with no application crypto.
+ * - tuned (the ceiling): 1 MiB file reads into a socket with a 4 MiB write buffer;
+ * - default: Node's default streams (64 KiB reads, 16 KiB socket buffer), what a naive copy gets.
  */
 import { createHash } from 'node:crypto';
 import { createReadStream } from 'node:fs';
 import { pipeline } from 'node:stream/promises';
 import { connect } from 'node:tls';
-import { COPY_CHUNK, PEER_SERVERNAME, readLinkFiles } from './link-files';
+import { COPY_CHUNK, COPY_WRITE_BUFFER, parseCopyMode, PEER_SERVERNAME, readLinkFiles } from './link-files';
 
-const [certDir, port, file] = process.argv.slice(2);
+const [certDir, port, file, modeArg] = process.argv.slice(2);
 const link = readLinkFiles(certDir, 'sender');
+const tuned = parseCopyMode(modeArg) === 'tuned';
 
 const socket = connect({
   host: '127.0.0.1',
@@ -20,11 +23,12 @@ const socket = connect({
   cert: link.cert,
   ca: [link.peerCert],
   minVersion: 'TLSv1.3',
+  ...(tuned ? { highWaterMark: COPY_WRITE_BUFFER } : {}),
 });
 socket.once('secureConnect', () => {
   const fingerprint = createHash('sha256').update(socket.getPeerX509Certificate()!.raw).digest('hex');
   if (fingerprint !== link.peerFingerprint) fail('peer certificate fingerprint does not match');
-  pipeline(createReadStream(file, { highWaterMark: COPY_CHUNK }), socket).then(
+  pipeline(createReadStream(file, tuned ? { highWaterMark: COPY_CHUNK } : {}), socket).then(
     () => process.exit(0),
     (error: Error) => fail(error.message),
   );

@@ -1,6 +1,8 @@
 /**
  * Sections "transfer", "memory" and "scp", which share generated files: for each file size, the file is
- * made once, sent by raw TLS (the ceiling), sft and scp run by run side by side, then deleted.
+ * made once, then each round copies it with the tuned raw TLS copy (the ceiling), the default-streams
+ * raw TLS copy, scp (default cipher and aes256-gcm), rsync (aes256-gcm) and sft, one after the other, so
+ * the ratios compare runs made under the same load. CPU per GiB and peak RSS per side go to section "cost".
  * Also join → first byte, and section "files": 1,000 small files in one sft session.
  */
 import { mkdirSync, readdirSync, rmSync } from 'node:fs';
@@ -11,8 +13,9 @@ import { prepareRawTls, rawTlsTransfer, type RawTlsRun } from '../lib/raw-tls';
 import type { Results } from '../lib/results';
 import { registerUser, sftTransfer, startSftServer, type SftServer, type SftTransferRun, type SftUser } from '../lib/sft-cli';
 import { log } from '../lib/log';
-import { formatSize, MiB } from '../lib/stats';
-import { ScpLink } from './scp';
+import { formatSize, GiB, MiB } from '../lib/stats';
+import { SshLink, SSH_GCM, wormholeSkipReason, type SshTool } from './scp';
+import type { CopyMode } from '../raw-tls/link-files';
 
 const DISK_FACTOR = 3;
 
@@ -41,12 +44,17 @@ export async function runTransferSections(config: BenchConfig, results: Results)
     const certDir = join(scratch, 'certs');
     mkdirSync(certDir, { mode: 0o700 });
     await prepareRawTls(certDir);
-    const scp = config.sections.has('scp') ? await ScpLink.start(join(scratch, 'ssh')) : null;
-    if (scp && !scp.available) results.skip('scp', `scp ${formatSize(config.transferSize)}`, scp.reason);
+    const ssh = config.sections.has('scp') ? await SshLink.start(join(scratch, 'ssh')) : null;
+    if (ssh && !ssh.available) results.skip('scp', `scp ${formatSize(config.transferSize)}`, ssh.reason);
+    if (ssh?.available && ssh.rsyncMissing) results.skip('scp', `rsync ${formatSize(config.transferSize)}`, ssh.rsyncMissing);
+    if (config.sections.has('scp')) results.skip('scp', `magic-wormhole ${formatSize(config.transferSize)}`, wormholeSkipReason());
 
-    for (const size of sizesToMeasure(config)) await measureSize(ctx, size, certDir, scp?.available ? scp : null);
-    if (config.sections.has('files')) await measureSmallFiles(ctx);
-    await scp?.stop();
+    try {
+      for (const size of sizesToMeasure(config)) await measureSize(ctx, size, certDir, ssh?.available ? ssh : null);
+      if (config.sections.has('files')) await measureSmallFiles(ctx);
+    } finally {
+      await ssh?.stop();
+    }
   } finally {
     await server?.stop();
     rmSync(scratch, { recursive: true, force: true });
@@ -60,7 +68,24 @@ function sizesToMeasure(config: BenchConfig): number[] {
   return [...sizes].sort((a, b) => a - b);
 }
 
-async function measureSize(ctx: Context, size: number, certDir: string, scp: ScpLink | null): Promise<void> {
+/** One copy by one tool, as the per-side cost rows need it. */
+interface CopyRun {
+  seconds: number;
+  senderCpuSeconds: number | null;
+  receiverCpuSeconds: number | null;
+  senderPeakRss: number;
+  receiverPeakRss: number;
+}
+
+/** The tools compared at the transfer size, in the order each round runs them (interleaved, so drift hits all). */
+interface Contender {
+  label: string;
+  section: 'transfer' | 'scp';
+  note: string;
+  run(verify: boolean): Promise<CopyRun>;
+}
+
+async function measureSize(ctx: Context, size: number, certDir: string, ssh: SshLink | null): Promise<void> {
   const { config, results, scratch } = ctx;
   const label = formatSize(size);
   const isTransferSize = size === config.transferSize;
@@ -77,19 +102,20 @@ async function measureSize(ctx: Context, size: number, certDir: string, scp: Scp
   try {
     log(`  ${label}: writing the input file`);
     const digest = await writeRandomFile(input, size);
-    const raw: RawTlsRun[] = [];
     const sft: SftTransferRun[] = [];
-    const scpSeconds: number[] = [];
+    const others = isTransferSize ? contenders(ctx, certDir, ssh, input, timeoutMs, digest) : [];
+    const runs = new Map<Contender, CopyRun[]>(others.map((c) => [c, []]));
+    const errors = new Map<Contender, unknown>();
     let sftError: unknown = ctx.setupError;
-    let rawError: unknown = null;
     for (let run = 0; run < config.runs; run++) {
       log(`  ${label}: run ${run + 1} of ${config.runs}`);
       const verify = run === 0; // hashing a big output every run would double the bench time
-      if (isTransferSize && config.sections.has('transfer') && !rawError) {
+      for (const contender of others) {
+        if (errors.has(contender)) continue;
         try {
-          raw.push(await rawTlsRun(certDir, input, join(scratch, 'raw-out.bin'), timeoutMs, verify ? digest : null));
+          runs.get(contender)!.push(await contender.run(verify));
         } catch (error) {
-          rawError = error;
+          errors.set(contender, error);
         }
       }
       if (!sftError) {
@@ -99,13 +125,24 @@ async function measureSize(ctx: Context, size: number, certDir: string, scp: Scp
           sftError = error;
         }
       }
-      if (isTransferSize && scp) scpSeconds.push(await scp.copy(input, join(scratch, 'scp-out.bin'), verify ? digest : null, timeoutMs));
     }
-    if (isTransferSize && config.sections.has('transfer')) {
-      recordThroughput(results, label, size, raw, rawError, sft, sftError);
+    if (isTransferSize && config.sections.has('transfer')) recordSft(results, label, size, sft, sftError);
+    for (const contender of others) {
+      const error = errors.get(contender);
+      if (error) results.fail(contender.section, contender.label, error);
+      else results.add(contender.section, contender.label, 'MiB/s', runs.get(contender)!.map((r) => size / MiB / r.seconds), contender.note);
     }
-    if (isTransferSize && scp) results.add('scp', `scp ${label}`, 'MiB/s', scpSeconds.map((s) => size / MiB / s), 'loopback sshd, default cipher');
-    if (wantsMemory) recordMemory(results, label, sft, sftError, isTransferSize ? raw : []);
+    if (isTransferSize && !sftError) {
+      for (const contender of others) {
+        const ratio = RATIOS.find((r) => contender.label.startsWith(r.prefix));
+        const theirs = runs.get(contender)!;
+        if (!ratio || errors.has(contender) || theirs.length !== sft.length) continue;
+        results.add(contender.section, `sft / ${ratio.name} ${label}`, '×', sft.map((r, i) => theirs[i].seconds / r.seconds), 'same run, paired by round');
+      }
+      recordCost(results, `sft ${label}`, size, sft);
+      for (const contender of others) if (!errors.has(contender)) recordCost(results, contender.label, size, runs.get(contender)!);
+    }
+    if (wantsMemory) recordMemory(results, label, sft, sftError);
   } catch (error) {
     results.fail('transfer', `files of ${label}`, error);
   } finally {
@@ -113,9 +150,37 @@ async function measureSize(ctx: Context, size: number, certDir: string, scp: Scp
   }
 }
 
-async function rawTlsRun(certDir: string, input: string, out: string, timeoutMs: number, digest: string | null): Promise<RawTlsRun> {
+/** The ratios the targets read: sft's speed over the tool's, paired run by run. */
+const RATIOS = [
+  { prefix: 'raw TLS tuned', name: 'tuned TLS' },
+  { prefix: `scp ${SSH_GCM}`, name: 'scp aes256-gcm' },
+];
+
+function contenders(ctx: Context, certDir: string, ssh: SshLink | null, input: string, timeoutMs: number, digest: string): Contender[] {
+  const { config, scratch } = ctx;
+  const label = formatSize(config.transferSize);
+  const list: Contender[] = [];
+  if (config.sections.has('transfer')) {
+    const raw = (mode: CopyMode) => (verify: boolean) => rawTlsRun(certDir, input, join(scratch, 'raw-out.bin'), timeoutMs, verify ? digest : null, mode);
+    list.push(
+      { label: `raw TLS tuned ${label}`, section: 'transfer', note: 'the ceiling: TLS 1.3, 1 MiB reads, 4 MiB write buffers, no app crypto', run: raw('tuned') },
+      { label: `raw TLS default streams ${label}`, section: 'transfer', note: "TLS 1.3 with Node's default stream sizes", run: raw('default') },
+    );
+  }
+  if (ssh) {
+    const copy = (tool: SshTool, cipher: string | null) => (verify: boolean) => ssh.copy(tool, cipher, input, join(scratch, `${tool}-out.bin`), verify ? digest : null, timeoutMs);
+    list.push(
+      { label: `scp default cipher ${label}`, section: 'scp', note: 'loopback sshd, OpenSSH default cipher', run: copy('scp', null) },
+      { label: `scp ${SSH_GCM} ${label}`, section: 'scp', note: 'loopback sshd, -c aes256-gcm', run: copy('scp', SSH_GCM) },
+    );
+    if (!ssh.rsyncMissing) list.push({ label: `rsync ${SSH_GCM} ${label}`, section: 'scp', note: 'rsync --whole-file over ssh -c aes256-gcm', run: copy('rsync', SSH_GCM) });
+  }
+  return list;
+}
+
+async function rawTlsRun(certDir: string, input: string, out: string, timeoutMs: number, digest: string | null, mode: CopyMode): Promise<RawTlsRun> {
   try {
-    const run = await rawTlsTransfer(certDir, input, out, timeoutMs);
+    const run = await rawTlsTransfer(certDir, input, out, timeoutMs, mode);
     if (digest && (await sha256OfFile(out)) !== digest) throw new Error('raw TLS output differs from the input');
     return run;
   } finally {
@@ -138,33 +203,35 @@ async function sftRun(ctx: Context, input: string, size: number, timeoutMs: numb
   }
 }
 
-function recordThroughput(results: Results, label: string, size: number, raw: RawTlsRun[], rawError: unknown, sft: SftTransferRun[], sftError: unknown): void {
+function recordSft(results: Results, label: string, size: number, sft: SftTransferRun[], sftError: unknown): void {
   const mibps = (seconds: number) => size / MiB / seconds;
-  if (rawError) results.fail('transfer', `raw TLS ${label}`, rawError);
-  else results.add('transfer', `raw TLS ${label}`, 'MiB/s', raw.map((r) => mibps(r.seconds)), 'ceiling: 2 processes, TLS 1.3, no app crypto');
   if (sftError) {
     results.fail('transfer', `sft ${label}`, sftError);
     return;
   }
   results.add('transfer', `sft ${label}`, 'MiB/s', sft.map((r) => mibps(r.seconds)), 'join spawn → both exited');
-  if (!rawError) results.add('transfer', `sft / raw TLS ${label}`, '%', sft.map((r, i) => (100 * raw[i].seconds) / r.seconds), 'paired by run');
-  if (!rawError) results.add('transfer', `raw TLS ${label} data phase`, 'MiB/s', raw.map((r) => mibps(r.dataSeconds)), 'first byte → both exited');
   results.add('transfer', `sft ${label} data phase`, 'MiB/s', sft.map((r) => mibps(r.dataSeconds)), '"manifest" event → both exited');
   results.add('transfer', 'join → first byte', 's', sft.map((r) => r.firstByteSeconds), 'join spawn → "manifest" event');
   results.add('transfer', 'join → session joined', 's', sft.map((r) => r.joinedSeconds), 'join spawn → "joined" event; part of the above');
 }
 
-function recordMemory(results: Results, label: string, sft: SftTransferRun[], sftError: unknown, raw: RawTlsRun[]): void {
+/** CPU seconds per GiB and peak RSS of each side of a tool's runs (section "cost"). */
+function recordCost(results: Results, tool: string, size: number, runs: CopyRun[]): void {
+  const perGiB = (seconds: number | null) => (seconds === null ? NaN : (seconds * GiB) / size);
+  for (const side of ['sender', 'receiver'] as const) {
+    const cpu = runs.map((r) => perGiB(side === 'sender' ? r.senderCpuSeconds : r.receiverCpuSeconds)).filter((v) => Number.isFinite(v));
+    if (cpu.length > 0) results.add('cost', `${tool}: ${side} CPU`, 's/GiB', cpu);
+    results.add('cost', `${tool}: ${side} peak RSS`, 'MiB', runs.map((r) => (side === 'sender' ? r.senderPeakRss : r.receiverPeakRss) / MiB));
+  }
+}
+
+function recordMemory(results: Results, label: string, sft: SftTransferRun[], sftError: unknown): void {
   if (sftError) {
     results.fail('memory', `peak RSS ${label}`, sftError);
     return;
   }
   results.add('memory', `sft sender peak RSS ${label}`, 'MiB', sft.map((r) => r.senderPeakRss / MiB));
   results.add('memory', `sft receiver peak RSS ${label}`, 'MiB', sft.map((r) => r.receiverPeakRss / MiB));
-  if (raw.length > 0) {
-    results.add('memory', `raw TLS sender peak RSS ${label}`, 'MiB', raw.map((r) => r.senderPeakRss / MiB), 'reference');
-    results.add('memory', `raw TLS receiver peak RSS ${label}`, 'MiB', raw.map((r) => r.receiverPeakRss / MiB), 'reference');
-  }
 }
 
 async function measureSmallFiles(ctx: Context): Promise<void> {

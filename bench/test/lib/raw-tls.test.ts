@@ -26,6 +26,15 @@ describe(rawTlsTransfer.name, () => {
     const run = await rawTlsTransfer(certs, input, join(dir, 'out.bin'), 30_000);
     expect(readFileSync(join(dir, 'out.bin')).equals(readFileSync(input))).toBe(true);
     expect(Math.min(run.senderPeakRss, run.receiverPeakRss)).toBeGreaterThan(0);
+    expect(Math.min(run.senderCpuSeconds, run.receiverCpuSeconds)).toBeGreaterThan(0);
+  });
+
+  it('copies the file byte for byte with default streams too', async () => {
+    const certs = join(dir, 'default');
+    mkdirSync(certs);
+    await prepareRawTls(certs);
+    await rawTlsTransfer(certs, input, join(dir, 'out-default.bin'), 30_000, 'default');
+    expect(readFileSync(join(dir, 'out-default.bin')).equals(readFileSync(input))).toBe(true);
   });
 
   it('fails when the sender presents a certificate the receiver did not pin', async () => {

@@ -10,18 +10,33 @@ function verdicts(results: Results): Record<string, string> {
 }
 
 describe(checkTargets.name, () => {
-  it('passes sft at 70% of the raw TLS ceiling and misses it below', () => {
+  it('passes sft at 0.7× the tuned TLS ceiling and misses it below', () => {
     const at = new Results();
-    at.add('transfer', 'sft / raw TLS 32 MiB', '%', [70]);
+    at.add('transfer', 'sft / tuned TLS 32 MiB', '×', [0.7]);
     const below = new Results();
-    below.add('transfer', 'sft / raw TLS 32 MiB', '%', [69.9]);
-    expect([verdicts(at)['sft vs raw TLS ceiling'], verdicts(below)['sft vs raw TLS ceiling']]).toEqual(['PASS', 'MISS']);
+    below.add('transfer', 'sft / tuned TLS 32 MiB', '×', [0.699]);
+    expect([verdicts(at)['sft vs tuned TLS ceiling'], verdicts(below)['sft vs tuned TLS ceiling']]).toEqual(['PASS', 'MISS']);
   });
 
-  it('misses peak RSS when any run at any size reaches 150 MiB', () => {
+  it('passes sft at 1.0× scp aes256-gcm and misses it below', () => {
+    const at = new Results();
+    at.add('scp', 'sft / scp aes256-gcm 32 MiB', '×', [1]);
+    const below = new Results();
+    below.add('scp', 'sft / scp aes256-gcm 32 MiB', '×', [0.99]);
+    expect([verdicts(at)['sft vs scp aes256-gcm'], verdicts(below)['sft vs scp aes256-gcm']]).toEqual(['PASS', 'MISS']);
+  });
+
+  it('misses CPU per GiB above 4 s on a side', () => {
+    const results = new Results();
+    results.add('cost', 'sft 32 MiB: sender CPU', 's/GiB', [3.9]);
+    results.add('cost', 'sft 32 MiB: receiver CPU', 's/GiB', [4.1]);
+    expect([verdicts(results)['sender CPU per GiB'], verdicts(results)['receiver CPU per GiB']]).toEqual(['PASS', 'MISS']);
+  });
+
+  it('misses peak RSS when any run at any size reaches 120 MiB', () => {
     const results = new Results();
     results.add('memory', 'sft sender peak RSS 8 MiB', 'MiB', [90]);
-    results.add('memory', 'sft sender peak RSS 32 MiB', 'MiB', [95, 150, 96]);
+    results.add('memory', 'sft sender peak RSS 32 MiB', 'MiB', [95, 120, 96]);
     expect(verdicts(results)['sender peak RSS']).toBe('MISS');
   });
 
@@ -43,19 +58,25 @@ describe(checkTargets.name, () => {
     const results = new Results();
     results.add('transfer', 'sft 32 MiB', 'MiB/s', [50]);
     results.skip('scp', 'scp 32 MiB', 'scp skipped: sshd not installed');
-    expect(verdicts(results)['sft faster than scp']).toBe('SKIP');
+    expect(verdicts(results)['sft vs scp aes256-gcm']).toBe('SKIP');
   });
 
-  it('misses join to first byte at one second', () => {
+  it('misses join to first byte at half a second', () => {
     const results = new Results();
-    results.add('transfer', 'join → first byte', 's', [1]);
+    results.add('transfer', 'join → first byte', 's', [0.5]);
     expect(verdicts(results)['join to first byte']).toBe('MISS');
   });
 
-  it('checks the session rate on SQLite only', () => {
+  it('checks the session rate on SQLite and MySQL against their own goals', () => {
     const results = new Results();
-    results.add('server', 'MySQL sessions created+joined', 'per s', [900]);
-    results.add('server', 'SQLite sessions created+joined', 'per s', [499]);
-    expect(verdicts(results)['session create+join on SQLite']).toBe('MISS');
+    results.add('server', 'MySQL sessions created+joined', 'per s', [700]);
+    results.add('server', 'SQLite sessions created+joined', 'per s', [999]);
+    expect([verdicts(results)['session create+join on SQLite'], verdicts(results)['session create+join on MySQL']]).toEqual(['MISS', 'PASS']);
+  });
+
+  it('checks the small-files rate at 1000 files/s', () => {
+    const results = new Results();
+    results.add('files', 'sft 50 × 10 KiB files', 'files/s', [1000]);
+    expect(verdicts(results)['many small files']).toBe('PASS');
   });
 });

@@ -24,14 +24,16 @@ export interface BenchConfig {
 export function parseArgs(argv: string[]): BenchConfig {
   const quick = argv.includes('--quick');
   const only = argv.find((a) => a.startsWith('--only='))?.slice('--only='.length);
-  const unknown = argv.filter((a) => a !== '--quick' && !a.startsWith('--only='));
+  const sizeMiB = positiveInt(argv, '--size-mib=');
+  const runsArg = positiveInt(argv, '--runs=');
+  const unknown = argv.filter((a) => a !== '--quick' && !['--only=', '--size-mib=', '--runs='].some((p) => a.startsWith(p)));
   if (unknown.length > 0) throw new UsageError(`unknown argument ${unknown[0]}`);
   const sections = new Set<Section>(only ? (only.split(',') as Section[]) : SECTIONS);
   for (const s of sections) if (!SECTIONS.includes(s)) throw new UsageError(`unknown section ${s} (known: ${SECTIONS.join(', ')})`);
   return {
     quick,
-    runs: quick ? 1 : 3,
-    transferSize: quick ? 32 * MiB : 1 * GiB,
+    runs: runsArg ?? (quick ? 1 : 3),
+    transferSize: sizeMiB !== undefined ? sizeMiB * MiB : quick ? 32 * MiB : 1 * GiB,
     smallFiles: { count: quick ? 50 : 1000, size: 10 * 1024 },
     memorySizes: quick ? [8 * MiB, 32 * MiB] : [100 * MiB, 1 * GiB, 4 * GiB],
     server: quick
@@ -43,6 +45,16 @@ export function parseArgs(argv: string[]): BenchConfig {
   };
 }
 
+/** The value of `--name=N` as a positive integer; undefined when absent. */
+function positiveInt(argv: string[], prefix: string): number | undefined {
+  const arg = argv.find((a) => a.startsWith(prefix));
+  if (arg === undefined) return undefined;
+  const value = Number(arg.slice(prefix.length));
+  if (!Number.isInteger(value) || value < 1) throw new UsageError(`${prefix.slice(0, -1)} needs a positive integer`);
+  return value;
+}
+
 export class UsageError extends Error {}
 
-export const USAGE = `Usage: npm run bench -- [--quick] [--only=${SECTIONS.join(',')}]`;
+export const USAGE = `Usage: npm run bench -- [--quick] [--only=${SECTIONS.join(',')}] [--size-mib=N] [--runs=N]
+  --size-mib, --runs: the transfer file size and the runs per measurement (for trying a change; the README table uses the defaults)`;

@@ -21,6 +21,12 @@ describe(parseArgs.name, () => {
     expect([...parseArgs(['--only=server,scp']).sections]).toEqual(['server', 'scp']);
   });
 
+  it('takes the transfer size and the run count from --size-mib and --runs', () => {
+    const config = parseArgs(['--quick', '--size-mib=256', '--runs=2']);
+    expect([config.transferSize, config.runs]).toEqual([256 * MiB, 2]);
+    expect(() => parseArgs(['--runs=0'])).toThrow(UsageError);
+  });
+
   it('rejects an unknown section', () => {
     expect(() => parseArgs(['--only=disk'])).toThrow(UsageError);
   });

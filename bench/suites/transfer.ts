@@ -5,7 +5,8 @@
  * the ratios compare runs made under the same load. CPU per GiB and peak RSS per side go to section "cost".
  * Also join → first byte, and section "files": 1,000 small files in one sft session.
  */
-import { mkdirSync, readdirSync, rmSync } from 'node:fs';
+import { closeSync, mkdirSync, openSync, readdirSync, rmSync, writeSync } from 'node:fs';
+import { performance } from 'node:perf_hooks';
 import { join } from 'node:path';
 import type { BenchConfig } from '../lib/config';
 import { countFiles, freeBytes, scratchDir, sha256OfFile, writeManySmallFiles, writeRandomFile } from '../lib/files';
@@ -244,6 +245,7 @@ async function measureSmallFiles(ctx: Context): Promise<void> {
   try {
     log(`  ${count} small files`);
     const total = writeManySmallFiles(dir, count, size);
+    results.add('files', `filesystem: create+write+close ${count} × ${formatSize(size)}`, 'files/s', [createFilesRate(join(scratch, 'fs-ceiling'), count, size)], 'a plain synchronous loop in the output disk: the ceiling for any copy tool');
     const runs: SftTransferRun[] = [];
     for (let run = 0; run < config.runs; run++) {
       rmSync(outDir, { recursive: true, force: true });
@@ -261,6 +263,21 @@ async function measureSmallFiles(ctx: Context): Promise<void> {
     rmSync(dir, { recursive: true, force: true });
     rmSync(outDir, { recursive: true, force: true });
   }
+}
+
+/** Files per second a plain loop creates, writes and closes in `dir` (then deleted): what the disk allows. */
+function createFilesRate(dir: string, count: number, size: number): number {
+  mkdirSync(dir);
+  const data = Buffer.alloc(size, 1);
+  const started = performance.now();
+  for (let i = 0; i < count; i++) {
+    const fd = openSync(join(dir, `f${i}`), 'wx', 0o600);
+    writeSync(fd, data);
+    closeSync(fd);
+  }
+  const seconds = (performance.now() - started) / 1000;
+  rmSync(dir, { recursive: true, force: true });
+  return count / seconds;
 }
 
 /** The path of the one regular file under `dir` (searched recursively). */

@@ -1,5 +1,6 @@
 /** The raw TLS ceiling: two child processes (bench/raw-tls) copying a file disk to disk over pinned, verified TLS 1.3. */
 import { randomBytes } from 'node:crypto';
+import { statSync } from 'node:fs';
 import { join } from 'node:path';
 import { makeEphemeralCert } from '../../certs/src/x509';
 import { writeLinkFiles, type CopyMode } from '../raw-tls/link-files';
@@ -42,6 +43,9 @@ export async function rawTlsTransfer(certDir: string, input: string, outFile: st
   const endedAt = Math.max(sent.endedAt, received.endedAt);
   const firstByte = receiver.events.find((e) => e.event.event === 'first-byte');
   if (!firstByte) throw new Error('raw-tls receiver printed no first-byte event');
+  const done = receiver.events.find((e) => e.event.event === 'done');
+  const expected = statSync(input).size;
+  if (done?.event.bytes !== expected) throw new Error(`raw-tls receiver got ${String(done?.event.bytes)} bytes of ${expected}`);
   return {
     seconds: (endedAt - sender.startedAt) / 1000,
     dataSeconds: (endedAt - firstByte.at) / 1000,

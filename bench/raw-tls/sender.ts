@@ -28,10 +28,10 @@ const socket = connect({
 socket.once('secureConnect', () => {
   const fingerprint = createHash('sha256').update(socket.getPeerX509Certificate()!.raw).digest('hex');
   if (fingerprint !== link.peerFingerprint) fail('peer certificate fingerprint does not match');
-  pipeline(createReadStream(file, tuned ? { highWaterMark: COPY_CHUNK } : {}), socket).then(
-    () => process.exit(0),
-    (error: Error) => fail(error.message),
-  );
+  // Exit only once the socket has closed: exiting when the pipeline resolves could drop bytes still
+  // queued for the kernel (a 4 MiB write buffer holds plenty), silently truncating the copy.
+  socket.once('close', () => process.exit(0));
+  pipeline(createReadStream(file, tuned ? { highWaterMark: COPY_CHUNK } : {}), socket).catch((error: Error) => fail(error.message));
 });
 socket.on('error', (error) => fail(error.message));
 

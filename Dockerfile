@@ -49,7 +49,7 @@ COPY --from=build /app/dist ./dist
 RUN mkdir -p /data && chown node:node /data && chmod 0700 /data
 USER node
 
-EXPOSE 8443
+EXPOSE 8443 8444
 
 # GET /health over HTTPS with certificate verification on; /health answers 503 while the database
 # does not answer. The CA is the first set of SFT_HEALTHCHECK_CA and SFT_TLS_CA, else the local CA

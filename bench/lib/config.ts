@@ -16,6 +16,8 @@ export interface BenchConfig {
   server: { concurrency: number; pairs: number; seconds: number; warmupSeconds: number; logins: number; loginConcurrency: number };
   /** MySQL server for the MySQL load run (a fresh database is made there and dropped). */
   mysqlUrl: string;
+  /** Redis for the runs with several servers (keys under a prefix of the run's own, deleted afterwards). */
+  redisUrl: string;
   sections: Set<Section>;
 }
 
@@ -38,6 +40,7 @@ export function parseArgs(argv: string[]): BenchConfig {
       ? { concurrency: 50, pairs: 2, seconds: 2, warmupSeconds: 0.5, logins: 4, loginConcurrency: 4 }
       : { concurrency: 50, pairs: 10, seconds: 10, warmupSeconds: 2, logins: 24, loginConcurrency: 8 },
     mysqlUrl: process.env.SFT_BENCH_MYSQL_URL || 'mysql://root@127.0.0.1:3306/test',
+    redisUrl: process.env.SFT_BENCH_REDIS_URL || 'redis://127.0.0.1:6379',
     sections,
   };
 }

@@ -40,7 +40,7 @@ export interface SftTransferRun {
 
 /** `sft server --port 0 --host 127.0.0.1 --data-dir DIR` (SQLite in the data dir), until `stop()`. */
 export async function startSftServer(dataDir: string): Promise<SftServer> {
-  const child = new MeasuredChild('sft server', [SFT_BIN, '--json', 'server', '--port', '0', '--host', '127.0.0.1', '--data-dir', dataDir], {
+  const child = new MeasuredChild('sft server', [SFT_BIN, '--json', 'server', '--port', '0', '--relay-port', '0', '--host', '127.0.0.1', '--data-dir', dataDir], {
     env: isolatedEnv(join(dataDir, 'home')),
     timeoutMs: 6 * 60 * 60 * 1000,
   });
@@ -78,8 +78,12 @@ export async function registerUser(server: SftServer, homeRoot: string, name: st
  * One transfer: `host-session INPUT --to RECEIVER --listen 127.0.0.1:0` as `sender`, and once its
  * session id is out, `join ID --out OUT_DIR` as `receiver`. Both must exit 0.
  */
-export async function sftTransfer(sender: SftUser, receiver: SftUser, input: string, outDir: string, scratch: string, timeoutMs: number): Promise<SftTransferRun> {
-  const host = new MeasuredChild('sft host-session', [SFT_BIN, ...sender.args, 'host-session', input, '--to', receiver.name, '--listen', '127.0.0.1:0'], {
+export async function sftTransfer(
+  sender: SftUser, receiver: SftUser, input: string, outDir: string, scratch: string, timeoutMs: number, pathArgs: string[] = [],
+): Promise<SftTransferRun> {
+  // Direct by default (listening on loopback); pathArgs (e.g. --relay only) replace the listen address.
+  const hostPath = pathArgs.length > 0 ? pathArgs : ['--listen', '127.0.0.1:0'];
+  const host = new MeasuredChild('sft host-session', [SFT_BIN, ...sender.args, 'host-session', input, '--to', receiver.name, ...hostPath], {
     env: sender.env,
     timeoutMs,
     rssFile: join(scratch, `rss-host-${randomBytes(4).toString('hex')}`),
@@ -91,7 +95,7 @@ export async function sftTransfer(sender: SftUser, receiver: SftUser, input: str
     host.stop();
     throw error;
   }
-  const joiner = new MeasuredChild('sft join', [SFT_BIN, ...receiver.args, 'join', id, '--out', outDir], {
+  const joiner = new MeasuredChild('sft join', [SFT_BIN, ...receiver.args, 'join', id, '--out', outDir, ...pathArgs], {
     env: receiver.env,
     timeoutMs,
     rssFile: join(scratch, `rss-join-${randomBytes(4).toString('hex')}`),

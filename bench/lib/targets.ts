@@ -11,6 +11,7 @@ export function checkTargets(config: BenchConfig, results: Results): Target[] {
   const size = formatSize(config.transferSize);
   const vsTls = results.find('transfer', `sft / tuned TLS ${size}`);
   const vsScp = results.find('scp', `sft / scp aes256-gcm ${size}`);
+  const relay = results.find('transfer', `relay / direct ${size}`);
   const firstByte = results.find('transfer', 'join → first byte');
   const files = results.find('files', `sft ${config.smallFiles.count} × ${formatSize(config.smallFiles.size)} files`);
   const sqlite = results.find('server', 'SQLite sessions created+joined');
@@ -18,6 +19,7 @@ export function checkTargets(config: BenchConfig, results: Results): Target[] {
   return [
     atLeast('sft vs scp aes256-gcm', '>= 1.0× scp -c aes256-gcm (same run)', vsScp?.median, 1, '×'),
     atLeast('sft vs tuned TLS ceiling', '>= 0.7× the tuned TLS copy (same run)', vsTls?.median, 0.7, '×'),
+    atLeast('relay vs direct', '>= 0.8× sft direct (same run, issue 12)', relay?.median, 0.8, '×'),
     ...(['sender', 'receiver'] as const).map((side) => {
       const cpu = results.find('cost', `sft ${size}: ${side} CPU`);
       const goal = `<= ${CPU_LIMIT_S_PER_GIB} CPU s/GiB`;

@@ -52,13 +52,25 @@ export async function makeCerts(count: number): Promise<KeyAndCert[]> {
   return Promise.all(Array.from({ length: count }, (_, i) => makeEphemeralCert(`bench peer ${i}`)));
 }
 
-/** `concurrency` workers each loop create → join for `seconds`. */
-export async function sessionLoad(client: LoadClient, pairs: Pair[], certs: KeyAndCert[], concurrency: number, seconds: number): Promise<SessionLoadRun> {
+/**
+ * `concurrency` workers each loop create → join for `seconds`. With several servers (`clients`, one per
+ * server), worker w creates on server w and joins on the next one: every session crosses servers.
+ */
+export async function sessionLoad(
+  clients: LoadClient | readonly LoadClient[],
+  pairs: Pair[],
+  certs: KeyAndCert[],
+  concurrency: number,
+  seconds: number,
+): Promise<SessionLoadRun> {
+  const servers = Array.isArray(clients) ? clients : [clients as LoadClient];
   const latencies: number[] = [];
   const elapsed = await runWorkers(concurrency, seconds, async (w) => {
     const pair = pairs[w % pairs.length];
+    const creator = servers[w % servers.length];
+    const joiner = servers[(w + 1) % servers.length];
     const t0 = performance.now();
-    const created = await client.send(
+    const created = await creator.send(
       'POST',
       '/sessions',
       { direction: 'host-sends', invitee: pair.joiner.username, endpoint: { host: '127.0.0.1', port: 9 }, certificate: certs[w % certs.length].certPem, files: [{ name: 'bench.bin', size: 1 }] },
@@ -66,7 +78,7 @@ export async function sessionLoad(client: LoadClient, pairs: Pair[], certs: KeyA
       201,
     );
     const id = String((created.session as { id: string }).id);
-    await client.send('POST', `/sessions/${id}/join`, { certificate: certs[(w + 1) % certs.length].certPem }, pair.joiner.token, 200);
+    await joiner.send('POST', `/sessions/${id}/join`, { certificate: certs[(w + 1) % certs.length].certPem }, pair.joiner.token, 200);
     latencies.push(performance.now() - t0);
   });
   latencies.sort((a, b) => a - b);

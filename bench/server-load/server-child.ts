@@ -3,6 +3,8 @@
  * `node server-child.js DB_URL DATA_DIR [verbose]`. Starts the real server (startServer) on 127.0.0.1 and a free
  * port, quiet, with the login rate limits raised so the bench measures throughput rather than the limiter,
  * prints `{"event":"listening","url":…,"caCertificate":…,"bcryptCost":…}` and runs until SIGTERM.
+ * SFT_BENCH_SERVER_ENV (a JSON object of SFT_* settings, e.g. SFT_REDIS_URL) is the server's environment;
+ * nothing else of the bench's environment reaches it.
  */
 import { startServer } from '../../server/src/main';
 
@@ -20,10 +22,15 @@ async function main(): Promise<void> {
     bcryptCost: BCRYPT_COST,
     loginLimit: UNLIMITED,
     loginAddressLimit: UNLIMITED,
-    env: {},
+    env: serverEnv(),
   });
   process.stdout.write(`${JSON.stringify({ event: 'listening', url: server.url, caCertificate: server.caCertPath, bcryptCost: BCRYPT_COST })}\n`);
   process.once('SIGTERM', () => void server.close().then(() => process.exit(0)));
+}
+
+function serverEnv(): NodeJS.ProcessEnv {
+  const raw = process.env.SFT_BENCH_SERVER_ENV;
+  return raw ? (JSON.parse(raw) as NodeJS.ProcessEnv) : {};
 }
 
 main().catch((error: Error) => {

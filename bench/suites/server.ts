@@ -1,10 +1,12 @@
 /**
  * Section "server": sessions created+joined per second by 50 concurrent keep-alive HTTPS clients,
- * with p50/p99 latency, and the login rate at the server's bcrypt cost — on SQLite and on MySQL.
+ * with p50/p99 latency, and the login rate at the server's bcrypt cost — on SQLite and on MySQL; then the
+ * session rate of one and of two servers sharing MySQL and Redis.
  */
 import { randomBytes } from 'node:crypto';
 import { readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
+import Redis from 'ioredis';
 import { createConnection } from 'mysql2/promise';
 import { MeasuredChild } from '../lib/child';
 import type { BenchConfig } from '../lib/config';
@@ -25,6 +27,61 @@ export async function runServerSection(config: BenchConfig, results: Results): P
     return;
   }
   await measureDatabase(config, results, 'MySQL', () => freshMysqlDatabase(config.mysqlUrl));
+  const noRedis = await redisUnavailable(config.redisUrl);
+  if (noRedis) {
+    results.skip(SECTION, 'MySQL + Redis', `several servers skipped: ${noRedis}`);
+    return;
+  }
+  for (const count of [1, 2]) await measureServers(config, results, count);
+}
+
+/**
+ * Sessions created+joined per second by `count` servers on one MySQL database and one Redis, the load
+ * spread over them with every session created on one server and joined on the next (when count > 1):
+ * the shape of several servers behind a load balancer, without a balancer's own cost. All processes
+ * share the machine's cores, so this shows what a second server costs and gains here, not on two machines.
+ */
+async function measureServers(config: BenchConfig, results: Results, count: number): Promise<void> {
+  const cfg = config.server;
+  const label = `MySQL + Redis, ${count} server${count > 1 ? 's' : ''}`;
+  // One data dir for all: the first server makes the secrets and the CA, the others read the same files.
+  const dataDir = scratchDir(`server-scale-${count}`);
+  const prefix = `sft-bench-${randomBytes(6).toString('hex')}:`;
+  const serverEnv = JSON.stringify({ SFT_REDIS_URL: config.redisUrl, SFT_REDIS_PREFIX: prefix });
+  const servers: MeasuredChild[] = [];
+  const clients: LoadClient[] = [];
+  let db: { url: string; drop(): Promise<void> } | null = null;
+  try {
+    log(`  ${label}: starting, making accounts`);
+    db = await freshMysqlDatabase(config.mysqlUrl);
+    for (let i = 0; i < count; i++) {
+      const server = new MeasuredChild(`server ${i + 1} (${label})`, [SERVER_CHILD, db.url, dataDir], {
+        timeoutMs: 60 * 60 * 1000,
+        env: { ...process.env, SFT_BENCH_SERVER_ENV: serverEnv },
+      });
+      servers.push(server);
+      const listening = (await server.waitForEvent((e) => e.event === 'listening', 60_000)).event as { url: string; caCertificate: string };
+      clients.push(new LoadClient(listening.url, readFileSync(listening.caCertificate, 'utf8'), cfg.concurrency));
+    }
+    const [pairs, certs] = await Promise.all([makePairs(clients[0], cfg.pairs), makeCerts(4)]);
+    await measure(results, `${label} sessions created+joined`, async () => {
+      await sessionLoad(clients, pairs, certs, cfg.concurrency, cfg.warmupSeconds);
+      const runs: SessionLoadRun[] = [];
+      for (let i = 0; i < config.runs; i++) runs.push(await sessionLoad(clients, pairs, certs, cfg.concurrency, cfg.seconds));
+      const spread = count > 1 ? ', each session created on one server and joined on another' : '';
+      results.add(SECTION, `${label}: sessions created+joined`, 'per s', runs.map((r) => r.rate), `${cfg.concurrency} clients, ${cfg.seconds} s per run${spread}`);
+      results.add(SECTION, `${label}: create+join latency p50`, 'ms', runs.map((r) => r.p50Ms));
+    });
+  } catch (error) {
+    results.fail(SECTION, `${label} servers and accounts`, error);
+  } finally {
+    for (const client of clients) client.close();
+    for (const server of servers) server.stop();
+    await Promise.all(servers.map((server) => server.exited.catch(() => undefined)));
+    await db?.drop().catch(() => undefined);
+    await deleteRedisKeys(config.redisUrl, prefix).catch(() => undefined);
+    rmSync(dataDir, { recursive: true, force: true });
+  }
 }
 
 async function measureDatabase(
@@ -86,6 +143,36 @@ async function measure(results: Results, name: string, body: () => Promise<void>
     await body();
   } catch (error) {
     results.fail(SECTION, name, error);
+  }
+}
+
+async function redisUnavailable(url: string): Promise<string | null> {
+  const redis = new Redis(url, { lazyConnect: true, connectTimeout: 2000, maxRetriesPerRequest: 0, retryStrategy: () => null });
+  redis.on('error', () => undefined);
+  try {
+    await redis.connect();
+    await redis.ping();
+    return null;
+  } catch (error) {
+    const { code, message } = error as NodeJS.ErrnoException;
+    return `no Redis answers at ${redact(url)} (${code ?? message})`;
+  } finally {
+    redis.disconnect();
+  }
+}
+
+/** Deletes the run's keys (SCAN, not KEYS). */
+async function deleteRedisKeys(url: string, prefix: string): Promise<void> {
+  const redis = new Redis(url, { maxRetriesPerRequest: 1 });
+  try {
+    let cursor = '0';
+    do {
+      const [next, keys] = await redis.scan(cursor, 'MATCH', `${prefix}*`, 'COUNT', 500);
+      if (keys.length > 0) await redis.del(...keys);
+      cursor = next;
+    } while (cursor !== '0');
+  } finally {
+    redis.disconnect();
   }
 }
 

@@ -140,6 +140,11 @@ async function measureSize(ctx: Context, size: number, certDir: string, ssh: Ssh
         if (!ratio || errors.has(contender) || theirs.length !== sft.length) continue;
         results.add(contender.section, `sft / ${ratio.name} ${label}`, '×', sft.map((r, i) => theirs[i].seconds / r.seconds), 'same run, paired by round');
       }
+      const relayed = others.find((c) => c.label.startsWith(RELAY_LABEL));
+      const relayRuns = relayed && !errors.has(relayed) ? runs.get(relayed)! : [];
+      if (relayRuns.length === sft.length) {
+        results.add('transfer', `relay / direct ${label}`, '×', sft.map((r, i) => r.seconds / relayRuns[i].seconds), 'sft speed through the relay over direct, same run, paired by round');
+      }
       recordCost(results, `sft ${label}`, size, sft);
       for (const contender of others) if (!errors.has(contender)) recordCost(results, contender.label, size, runs.get(contender)!);
     }
@@ -166,6 +171,12 @@ function contenders(ctx: Context, certDir: string, ssh: SshLink | null, input: s
     list.push(
       { label: `raw TLS tuned ${label}`, section: 'transfer', note: 'the ceiling: TLS 1.3, 1 MiB reads, 4 MiB write buffers, no app crypto', run: raw('tuned') },
       { label: `raw TLS default streams ${label}`, section: 'transfer', note: "TLS 1.3 with Node's default stream sizes", run: raw('default') },
+      {
+        label: `${RELAY_LABEL} ${label}`,
+        section: 'transfer',
+        note: 'host-session and join with --relay only, through the relay sft server started beside itself',
+        run: (verify) => sftRun(ctx, input, config.transferSize, timeoutMs, verify ? digest : null, RELAY_ONLY),
+      },
     );
   }
   if (ssh) {
@@ -189,12 +200,16 @@ async function rawTlsRun(certDir: string, input: string, out: string, timeoutMs:
   }
 }
 
-async function sftRun(ctx: Context, input: string, size: number, timeoutMs: number, digest: string | null): Promise<SftTransferRun> {
+/** The relayed sft row: both sides forced through the relay, compared with the direct sft runs of the same rounds. */
+const RELAY_LABEL = 'sft through the relay';
+const RELAY_ONLY = ['--relay', 'only'];
+
+async function sftRun(ctx: Context, input: string, size: number, timeoutMs: number, digest: string | null, pathArgs: string[] = []): Promise<SftTransferRun> {
   const outDir = join(ctx.scratch, 'sft-out');
   rmSync(outDir, { recursive: true, force: true });
   mkdirSync(outDir);
   try {
-    const run = await sftTransfer(ctx.alice!, ctx.bob!, input, outDir, ctx.scratch, timeoutMs);
+    const run = await sftTransfer(ctx.alice!, ctx.bob!, input, outDir, ctx.scratch, timeoutMs, pathArgs);
     const got = countFiles(outDir);
     if (got.files !== 1 || got.bytes !== size) throw new Error(`sft join saved ${got.files} file(s), ${got.bytes} bytes; expected 1 file of ${size}`);
     if (digest && (await sha256OfFile(onlyFile(outDir))) !== digest) throw new Error('sft output differs from the input');

@@ -3,10 +3,12 @@
  * Behaviour lives in commands/<name>.ts; `dispatch` connects the two.
  */
 import { Command, InvalidArgumentError, Option } from 'commander';
+import { parseDuration } from './commands/duration';
 import { parseVerificationPhrase } from './commands/verify-phrase';
 
 export type CommandName =
-  | 'server' | 'register' | 'login' | 'logout' | 'whoami' | 'host-session' | 'join' | 'sessions' | 'trust' | 'demo';
+  | 'server' | 'relay' | 'register' | 'login' | 'logout' | 'whoami' | 'host-session' | 'join' | 'sessions' | 'inbox'
+  | 'send' | 'receive' | 'withdraw' | 'trust' | 'demo';
 
 /** Runs a command with its merged options (global options, command options, and arguments). */
 export type Dispatch = (command: CommandName, options: Record<string, unknown>) => Promise<void>;
@@ -39,7 +41,17 @@ export function buildProgram(dispatch: Dispatch, version: string, output: CliOut
     .option('--host <host>', 'address to listen on (default 127.0.0.1; 0.0.0.0 for every interface)')
     .option('--db <url>', 'sqlite:PATH or mysql://user:pass@host:port/db (env SFT_DB_URL)')
     .option('--data-dir <dir>', 'where the database, secrets and local CA live (env SFT_DATA_DIR)')
+    .option('--redis <url>', 'redis://host:port shared by several servers: limits, wake-ups, sweeper lock (env SFT_REDIS_URL)')
+    .option('--relay-port <n>', 'port of the relay started beside the server (env SFT_RELAY_PORT, default 8444)', parsePort)
+    .option('--no-relay', 'do not start a relay here (set SFT_RELAY_URL when one runs elsewhere)')
     .action(run('server'));
+
+  sub('relay', 'run the blind relay on its own, for peers that cannot dial each other')
+    .option('--port <n>', 'TCP port (env SFT_RELAY_PORT, default 8444)', parsePort)
+    .option('--host <host>', 'address to listen on (env SFT_RELAY_HOST, default 127.0.0.1)')
+    .option('--url <url>', 'the address tickets name, tls://NAME:PORT (env SFT_RELAY_URL, default tls://HOST:PORT)')
+    .option('--data-dir <dir>', "a server data dir to take the ticket key and certificate from (env SFT_DATA_DIR)")
+    .action(run('relay'));
 
   sub('register', 'create an account and an identity key')
     .option('--username <name>', 'account name')
@@ -62,6 +74,7 @@ export function buildProgram(dispatch: Dispatch, version: string, output: CliOut
     .option('--listen <host:port>', 'address for the peer connection (default 0.0.0.0:0)', parseHostPort)
     .option('--advertise <host:port>', 'address the peer should dial, if not the listen address', parseHostPort)
     .option('--overwrite', 'replace existing files when receiving')
+    .addOption(relayOption())
     .option('--verify', 'confirm the verification phrase with the peer (on a terminal) before any file byte moves')
     .option('--verify-phrase <digits>', 'like --verify, for scripts: the phrase the peer shows, e.g. "123 456"', parseVerificationPhrase)
     .action(run('host-session', (cmd) => ({ files: cmd.args })));
@@ -71,11 +84,29 @@ export function buildProgram(dispatch: Dispatch, version: string, output: CliOut
     .argument('[file...]', 'files or directories to send (when the host used --receive)')
     .option('--out <dir>', 'where received files go (default: current directory)')
     .option('--overwrite', 'replace existing files when receiving')
+    .addOption(relayOption())
     .option('--verify', 'confirm the verification phrase with the peer (on a terminal) before any file byte moves')
     .option('--verify-phrase <digits>', 'like --verify, for scripts: the phrase the peer shows, e.g. "123 456"', parseVerificationPhrase)
     .action(run('join', (cmd) => ({ id: cmd.args[0], files: cmd.args.slice(1) })));
 
-  sub('sessions', 'list my sessions, newest first').action(run('sessions'));
+  sub('sessions', 'list my sessions, newest first, and the offers waiting for me').action(run('sessions'));
+  sub('inbox', 'what waits for me: live sessions opened --to me and stored deliveries').action(run('inbox'));
+
+  sub('send', 'store encrypted files on the server for USER, who fetches them later (sft receive)')
+    .argument('<file...>', 'files or directories to send')
+    .requiredOption('--to <user>', 'the recipient')
+    .option('--expires <duration>', 'how long it waits, e.g. 12h or 7d (default: the server\'s, 7 days)', parseDuration)
+    .action(run('send', (cmd) => ({ files: cmd.args })));
+
+  sub('receive', 'fetch, verify and keep a stored delivery')
+    .argument('<id>', 'delivery id (sft inbox lists them)')
+    .option('--out <dir>', 'where the files go (default: current directory)')
+    .option('--overwrite', 'replace existing files')
+    .action(run('receive', (cmd) => ({ id: cmd.args[0] })));
+
+  sub('withdraw', 'take back a stored delivery I sent that was not received yet')
+    .argument('<id>', 'delivery id')
+    .action(run('withdraw', (cmd) => ({ id: cmd.args[0] })));
 
   sub('trust', "accept USER's current identity key (after they changed it), replacing the pinned one")
     .argument('<user>', 'the peer whose key to trust')
@@ -87,6 +118,13 @@ export function buildProgram(dispatch: Dispatch, version: string, output: CliOut
     .action(run('demo'));
 
   return program;
+}
+
+/** `--relay auto|never|only`: direct first with the relay as fallback, the direct link only, the relay only. */
+function relayOption(): Option {
+  return new Option('--relay <mode>', 'auto: direct, else through the relay; never: direct only; only: through the relay only')
+    .choices(['auto', 'never', 'only'])
+    .default('auto');
 }
 
 export interface HostPort {

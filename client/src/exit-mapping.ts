@@ -80,12 +80,17 @@ function describeApiError(error: ApiError): ExitReport {
       return report(ExitCode.NotAllowed, message, 'Your login has expired or was revoked: run `sft login`.');
     case error.status === 403:
       return report(ExitCode.NotAllowed, message);
+    // An unknown id and another pair's session look the same (no enumeration): both "not allowed".
+    case error.code === 'session_not_found':
+      return report(ExitCode.NotAllowed, message, 'Check the session id: only its host and its joiner can use it.');
     case error.status === 410 || error.code === 'session_closed':
       return report(ExitCode.Closed, message, error.state ? `The session is ${error.state}; ask for a new one.` : undefined);
     case error.code === 'session_already_joined':
       return report(ExitCode.NotAllowed, message);
     case error.status === 400 || error.code === 'insecure_url':
       return report(ExitCode.Usage, message);
+    case error.code === 'rate_limit_unavailable':
+      return report(ExitCode.Unreachable, message, 'The server cannot reach its shared limit store (Redis); try again later.');
     case error.status === 503:
       return report(ExitCode.Unreachable, message, 'The server cannot reach its database; try again later.');
     case error.status === 429:

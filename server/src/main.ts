@@ -12,6 +12,7 @@ import type { NestExpressApplication } from '@nestjs/platform-express';
 import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
 import { json } from 'express';
 import { AppModule } from './app.module';
+import { rejectDeepJson } from './common/json-depth';
 import { BODY_LIMIT, SESSION_BODY_LIMIT, SESSION_BODY_ROUTES } from './common/body-limits';
 import { redactUrl } from './common/redact-url';
 import { requestLogger } from './common/request-logger';
@@ -19,7 +20,11 @@ import { AppConfig } from './config/app-config';
 import { AppSecrets } from './config/app-secrets';
 import { connectionLimits, httpsServerTimeouts } from './config/connection-limits';
 import type { ServerOptions } from './config/server-options';
+import { RelaySettings } from './relay/relay-settings';
 import { loadTlsMaterial } from './tls/tls-material';
+import { relayLimits } from '../../relay/src/relay-limits';
+import { startRelay, type RunningRelay } from '../../relay/src/relay-server';
+import { publicKeyFromBase64 } from '../../relay/src/ticket';
 
 export type { ServerOptions } from './config/server-options';
 export { ConfigError } from './config/config-error';
@@ -32,6 +37,10 @@ export interface RunningServer {
   caCertPath: string | null;
   /** Lowercase hex SHA-256 of the generated CA certificate, or null. */
   caFingerprint: string | null;
+  /** The relay tickets name (`tls://host:port`): the one started here, or SFT_RELAY_URL; null = no relay. */
+  relayUrl: string | null;
+  /** The relay started beside the server (options.relayPort), or null. */
+  relay: RunningRelay | null;
   close(): Promise<void>;
 }
 
@@ -42,32 +51,51 @@ export async function startServer(options: ServerOptions = {}): Promise<RunningS
   mkdirSync(config.dataDir, { recursive: true, mode: 0o700 });
   const secrets = AppSecrets.load(config);
   const tls = await loadTlsMaterial(config);
+  const relaySettings = RelaySettings.load(config);
   if (config.database.type === 'sqlite' && config.database.path !== ':memory:') {
     mkdirSync(dirname(config.database.path), { recursive: true, mode: 0o700 });
     keepDatabaseFilesPrivate(config.database.path);
   }
 
+  const relay = config.relayPort === null ? null : await startRelay({
+    port: config.relayPort,
+    host: config.host,
+    url: relaySettings.url ?? undefined,
+    publicKey: publicKeyFromBase64(relaySettings.publicKeyBase64, 'relay public key'),
+    tls,
+    limits: relayLimits(config.env),
+    quiet: config.quiet,
+  });
+  const relayUrl = relaySettings.url ?? relay?.url ?? null;
+
   let app: NestExpressApplication;
   try {
-    app = await NestFactory.create<NestExpressApplication>(AppModule.forRoot(config, secrets), {
+    app = await NestFactory.create<NestExpressApplication>(AppModule.forRoot(config, secrets, relaySettings.withUrl(relayUrl)), {
       httpsOptions: { key: tls.keyPem, cert: tls.certPem, ...httpsServerTimeouts(limits) },
       bodyParser: false,
       abortOnError: false,
       logger: config.quiet ? false : ['error', 'warn'],
     });
   } catch (error) {
+    await relay?.close();
     throw new Error(`Cannot start the server: ${describeStartError(error, config)}`);
   }
   app.disable('x-powered-by');
   if (!config.quiet) app.use(requestLogger());
   // The first parser that reads a body marks it parsed; the second then skips it.
-  app.use(SESSION_BODY_ROUTES, json({ limit: SESSION_BODY_LIMIT }));
-  app.useBodyParser('json', { limit: BODY_LIMIT });
+  // Both refuse bodies nested too deep before parsing them (common/json-depth.ts).
+  app.use(SESSION_BODY_ROUTES, json({ limit: SESSION_BODY_LIMIT, verify: rejectDeepJson }));
+  app.use(json({ limit: BODY_LIMIT, verify: rejectDeepJson }));
   setUpOpenApi(app);
 
   // Node reads keepAliveTimeout from the constructor options only in newer versions.
   (app.getHttpServer() as HttpsServer).keepAliveTimeout = limits.keepAliveTimeoutMs;
-  await app.listen(config.port, config.host);
+  try {
+    await app.listen(config.port, config.host);
+  } catch (error) {
+    await relay?.close();
+    throw error;
+  }
   const address = app.getHttpServer().address() as AddressInfo;
   const urlHost = address.family === 'IPv6' ? `[${address.address}]` : address.address;
   const shownHost = urlHost === '0.0.0.0' || urlHost === '[::]' ? 'localhost' : urlHost;
@@ -76,7 +104,15 @@ export async function startServer(options: ServerOptions = {}): Promise<RunningS
     port: address.port,
     caCertPath: tls.caCertPath,
     caFingerprint: tls.caFingerprint,
-    close: () => app.close(),
+    relayUrl,
+    relay,
+    close: async () => {
+      try {
+        await app.close();
+      } finally {
+        await relay?.close();
+      }
+    },
   };
 }
 

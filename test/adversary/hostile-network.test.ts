@@ -10,9 +10,9 @@ import { afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { makeEphemeralCert, type KeyAndCert } from '../../certs/src/x509';
 import { dialPeer, listenForPeer, PeerLinkError, type PeerCertificate, type PeerListener } from '../../client/src/peer';
 import { receiveFiles, sendFiles } from '../../client/src/transfer';
-import { snapshotTree, withArena } from './toolkit/fs-snapshot';
-import { openSlowConnections, startCutter, startMitmProxy, strangerConnect, type Relay, type SlowConnections } from './toolkit/network';
-import { makeContexts, makeParty } from './toolkit/parties';
+import { snapshotTree, withArena } from '../support/hostile-peer/fs-snapshot';
+import { openSlowConnections, startCutter, startMitmProxy, strangerConnect, type Relay, type SlowConnections } from '../support/hostile-peer/network';
+import { makeContexts, makeParty } from '../support/hostile-peer/parties';
 
 let hostCert: KeyAndCert;
 let joinerCert: KeyAndCert;

@@ -8,9 +8,10 @@ import { describe, expect, it } from 'vitest';
 import { FrameType, MAX_PAYLOAD, PROTOCOL_VERSION } from '../../client/src/protocol';
 import { receiveFiles, TransferError, type TransferErrorCode } from '../../client/src/transfer';
 import { CHUNK_SIZE } from '../../client/src/transfer/chunk-cipher';
-import { withArena, snapshotTree, type Arena } from './toolkit/fs-snapshot';
-import { attackReceiver, digestsOf, rawHeader, sendLyingHello, type AttackOutcome, type HostileSender, type HelloLie } from './toolkit/hostile-sender';
-import { makeContexts, makeParty } from './toolkit/parties';
+import { MAX_FILES } from '../../client/src/transfer/manifest';
+import { withArena, snapshotTree, type Arena } from '../support/hostile-peer/fs-snapshot';
+import { attackReceiver, digestsOf, rawHeader, sendLyingHello, type AttackOutcome, type HostileSender, type HelloLie } from '../support/hostile-peer/hostile-sender';
+import { makeContexts, makeParty } from '../support/hostile-peer/parties';
 
 /** Runs `script` against receiveFiles in a fresh arena; expects `code` and an untouched arena. */
 async function expectRefusedCleanly(code: TransferErrorCode, script: (s: HostileSender, arena: Arena) => Promise<void>, idleTimeoutMs?: number): Promise<AttackOutcome> {
@@ -201,6 +202,9 @@ describe(`${receiveFiles.name} against lying sizes, digests and signatures`, () 
       await s.trailer(s.sign([{ name: 'one.txt', size: 3, ...d1 }]));
     });
   });
+  it('refuses a manifest larger than the free space before writing anything', async () => {
+    await expectRefusedCleanly('no_space', (s) => s.manifest([{ name: 'huge.bin', size: 2 ** 52 }]));
+  });
 });
 
 describe(`${receiveFiles.name} against a tampered chunk stream`, () => {
@@ -303,7 +307,7 @@ describe(`${receiveFiles.name} against broken framing`, () => {
   });
 
   it('refuses more files than the per-transfer limit', async () => {
-    await expectRefusedCleanly('protocol', (s) => s.manifest(Array.from({ length: 10_001 }, (_, i) => ({ name: `f${i}`, size: 0 }))));
+    await expectRefusedCleanly('protocol', (s) => s.manifest(Array.from({ length: MAX_FILES + 1 }, (_, i) => ({ name: `f${i}`, size: 0 }))));
   });
 
   it('refuses a TRAILER before the files', async () => {
@@ -346,7 +350,7 @@ describe(`${receiveFiles.name} against a lying HELLO`, () => {
     await withArena(async (arena) => {
       const before = await snapshotTree(arena.root);
       const contexts = makeContexts();
-      const outcome = await attackReceiver({ outDir: arena.outDir, contexts, rawHandshake: (ch, c) => sendLyingHello(ch, c, lie) });
+      const outcome = await attackReceiver({ outDir: arena.outDir, contexts, rawHandshake: (ch, c) => sendLyingHello(ch, c.sender, lie) });
       expect(outcome.error).toMatchObject({ code });
       expect(await snapshotTree(arena.root)).toEqual(before);
     });

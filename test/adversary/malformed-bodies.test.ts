@@ -102,6 +102,34 @@ describeEachDatabase('malformed and oversized fields against the real server', (
     });
   });
 
+  describe('bodies nested too deep (issue 11 item 8)', () => {
+    /** `{"username":{"username":...}}` or `[[[...]]]` nested `depth` levels: a few KB that exhaust a recursive walker. */
+    const deepObject = (depth: number, key: string) => `${`{"${key}":`.repeat(depth)}1${'}'.repeat(depth)}`;
+    const deepArray = (depth: number) => `${'['.repeat(depth)}${']'.repeat(depth)}`;
+
+    it('answers 400 to an unauthenticated 3,000-level login body, and the server keeps serving', async () => {
+      expectRefused(await t.api.post('/auth/login', { raw: deepObject(3000, 'username') }));
+      expectRefused(await t.api.post('/auth/login', { raw: `{"username":"alice","password":${deepArray(3000)}}` }));
+      expectRefused(await t.api.post('/auth/register', { raw: deepObject(3000, 'password') }));
+      expect((await t.api.get('/health')).status).toBe(200);
+    });
+
+    it('answers 400 to nested files on /sessions and in a report, and stores nothing', async () => {
+      const before = (await t.api.get('/sessions', { token: alice.token })).body.length as number;
+      const nestedFiles = `{"direction":"host-sends","endpoint":{"host":"127.0.0.1","port":40123},"certificate":${JSON.stringify(certPem)},"files":${deepArray(3000)}}`;
+      expectRefused(await t.api.post('/sessions', { token: alice.token, raw: nestedFiles }));
+      expect((await t.api.get('/sessions', { token: alice.token })).body).toHaveLength(before);
+      const id = await joined();
+      expectRefused(await t.api.post(`/sessions/${id}/report`, { token: alice.token, raw: `{"role":"sender","bytes":1,"verified":true,"files":[${deepObject(3000, 'name')}]}` }));
+      expect((await t.api.get(`/sessions/${id}`, { token: alice.token })).body.state).toBe('joined');
+    });
+
+    it('still accepts ordinary nesting, and brackets inside strings do not count', async () => {
+      const login = await t.api.post('/auth/login', { raw: JSON.stringify({ username: 'alice', password: '['.repeat(100) + '{'.repeat(100) }) });
+      expect(login.status).toBe(401);
+    });
+  });
+
   async function joined(): Promise<string> {
     const created = await createSession(t.api, alice, { invitee: 'bob' });
     const join = await t.api.post(`/sessions/${created.session.id}/join`, { token: bob.token, body: { certificate: (await peerCertificate('joiner')).certPem } });

@@ -1,10 +1,10 @@
 /** receiveFiles when the output directory itself is hostile: symlinks planted where files will land. */
-import { mkdir, readFile, symlink, writeFile } from 'node:fs/promises';
+import { mkdir, readdir, readFile, symlink, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { receiveFiles, TransferError } from '../../client/src/transfer';
-import { snapshotTree, withArena } from './toolkit/fs-snapshot';
-import { attackReceiver, type HostileSender } from './toolkit/hostile-sender';
+import { snapshotTree, withArena } from '../support/hostile-peer/fs-snapshot';
+import { attackReceiver, type HostileSender } from '../support/hostile-peer/hostile-sender';
 
 const payload = Buffer.from('attacker data\n');
 const offer = (name: string) => (s: HostileSender) => s.sendAll([{ name, data: payload }]);
@@ -82,6 +82,28 @@ describe(`${receiveFiles.name} in a hostile output directory`, () => {
       expect(outcome.error).toMatchObject({ code: 'exists' });
       expect(await readFile(join(arena.outside, 'secret.txt'), 'utf8')).toBe('do not touch\n');
       expect((await snapshotTree(arena.outDir)).filter((l) => l.includes('.part'))).toEqual([]);
+    });
+  });
+
+  it('puts back the files it already replaced when a later one cannot be placed (--overwrite): --out as it was', async () => {
+    await withArena(async (arena) => {
+      const outcome = await attackReceiver({ outDir: arena.outDir, overwrite: true }, async (s) => {
+        await s.manifest([{ name: 'keep.txt', size: payload.length }, { name: 'late.txt', size: payload.length }]);
+        const d0 = await s.sendFile(0, payload);
+        const d1 = await s.sendFile(1, payload);
+        // Once the receiver holds both temp files (past its checks), a directory appears where the second file goes.
+        while ((await readdir(arena.outDir)).filter((n) => n.endsWith('.part')).length < 2) await new Promise((r) => setTimeout(r, 5));
+        await mkdir(join(arena.outDir, 'late.txt'));
+        await writeFile(join(arena.outDir, 'late.txt', 'inside.txt'), 'mine');
+        await s.trailer(s.sign([{ name: 'keep.txt', size: payload.length, ...d0 }, { name: 'late.txt', size: payload.length, ...d1 }]));
+      });
+      expect(outcome.error).toBeInstanceOf(TransferError);
+      expect(await snapshotTree(arena.outDir)).toEqual([
+        expect.stringMatching(/^keep\.txt file 13 /),
+        'late.txt/ dir',
+        expect.stringMatching(/^late\.txt\/inside\.txt file 4 /),
+      ]);
+      expect(await readFile(join(arena.outDir, 'keep.txt'), 'utf8')).toBe('already here\n');
     });
   });
 });

@@ -30,7 +30,8 @@ work=$(mktemp -d)
 host_pid=
 port=$(node -e 'const s=require("net").createServer().listen(0,"127.0.0.1",()=>{console.log(s.address().port);s.close()})')
 # Published on loopback only, on a free port; the image under a tag of its own.
-export SFT_PUBLISH_ADDRESS=127.0.0.1 SFT_PUBLISH_PORT=$port SFT_IMAGE="sft-server:$project"
+relay_port=$(node -e 'const s=require("net").createServer().listen(0,"127.0.0.1",()=>{console.log(s.address().port);s.close()})')
+export SFT_PUBLISH_ADDRESS=127.0.0.1 SFT_PUBLISH_PORT=$port SFT_RELAY_PUBLISH_PORT=$relay_port SFT_IMAGE="sft-server:$project"
 compose() { docker compose -p "$project" -f "$root/docker-compose.yml" --project-directory "$root" "$@"; }
 
 cleanup() {
@@ -132,6 +133,24 @@ host_pid=
 cmp "$work/alice/files/payload.bin" "$work/bob/files/payload.bin" || fail 'the received file differs from the sent one'
 sessions=$(sft bob sessions --json)
 [[ "$(grep -F "$id" <<<"$sessions")" == *'"completed"'* ]] || fail "the server does not list session $id as completed"
+
+step 'one transfer through the relay in the container (--relay only on both sides): byte-exact, path recorded'
+head -c 2000000 /dev/urandom >"$work/alice/files/relayed.bin"
+(cd "$work/alice/files" && sft alice host-session relayed.bin --to bob --relay only --json >"$work/alice/relay-host.jsonl" 2>"$work/alice/relay-host.err") &
+host_pid=$!
+id=
+for _ in $(seq 100); do
+  id=$(sed -n 's/^{"event":"session","id":"\([^"]*\)".*/\1/p' "$work/alice/relay-host.jsonl" | head -1)
+  [ -n "$id" ] && break
+  kill -0 "$host_pid" 2>/dev/null || break
+  sleep 0.2
+done
+[ -n "$id" ] || fail "host-session --relay only printed no session id: $(cat "$work/alice/relay-host.err")"
+sft bob join "$id" --relay only --out "$work/bob/files"
+wait "$host_pid" || fail "host-session --relay only exited $?: $(cat "$work/alice/relay-host.err")"
+host_pid=
+cmp "$work/alice/files/relayed.bin" "$work/bob/files/relayed.bin" || fail 'the relayed file differs from the sent one'
+[[ "$(sft bob sessions --json | grep -F "$id")" == *'"path":"relay"'* ]] || fail "the server does not record session $id as relayed"
 
 step 'health tells the truth: with MySQL stopped, the image health check and /health fail'
 server_container=$(compose ps -q server)

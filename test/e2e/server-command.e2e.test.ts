@@ -21,8 +21,10 @@ describe('sft server settings', () => {
   it.each([
     ['SFT_PORT', 'abc'],
     ['SFT_PORT', '70000'],
+    ['SFT_RELAY_PORT', 'abc'],
     ['SFT_SESSION_TTL', '-5'],
     ['SFT_DB_URL', 'postgres://x'],
+    ['SFT_REDIS_URL', 'http://x'],
   ])('refuses %s=%s with one line naming it and exit 2, without starting', async (name, value) => {
     const dir = await dataDir();
     const result = expectExit(await runSft(['server', '--data-dir', dir], { env: { [name]: value } }), 2);
@@ -45,7 +47,7 @@ describe('sft server settings', () => {
   it('uses --db and --port over a bad SFT_DB_URL and SFT_PORT in the environment', async () => {
     const dir = await dataDir();
     const server = spawnSft(
-      ['server', '--port', '0', '--host', '127.0.0.1', '--data-dir', dir, '--db', `sqlite:${path.join(dir, 'given.sqlite')}`],
+      ['server', '--port', '0', '--no-relay', '--host', '127.0.0.1', '--data-dir', dir, '--db', `sqlite:${path.join(dir, 'given.sqlite')}`],
       { env: { SFT_DB_URL: 'not a url', SFT_PORT: 'abc' } },
     );
     try {

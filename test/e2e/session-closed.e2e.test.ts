@@ -2,23 +2,22 @@
 import { promises as fs } from 'node:fs';
 import * as path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { SftUser, startSftServer, type SftServer } from '../support/sft-process';
+import { SftUser } from '../support/sft-process';
+import { startServerWithUsers, type ServerWithUsers } from '../support/two-users';
 
-let server: SftServer;
+let world: ServerWithUsers;
 let gina: SftUser;
 let hank: SftUser;
 
 beforeAll(async () => {
   // Sessions expire after 2 s here, swept every 0.2 s.
-  server = await startSftServer({ SFT_SESSION_TTL: '2', SFT_SWEEP_INTERVAL: '0.2' });
-  [gina, hank] = await Promise.all([SftUser.create('gina', server), SftUser.create('hank', server)]);
-  await Promise.all([gina.register(), hank.register()]);
+  world = await startServerWithUsers(['gina', 'hank'], { SFT_SESSION_TTL: '2', SFT_SWEEP_INTERVAL: '0.2' });
+  [gina, hank] = world.users;
   await fs.writeFile(path.join(gina.dir, 'f.txt'), 'f');
 });
 
 afterAll(async () => {
-  await server?.stop();
-  await Promise.all([gina?.cleanUp(), hank?.cleanUp()]);
+  await world?.stop();
 });
 
 describe('closed sessions', () => {

@@ -5,22 +5,23 @@
 import { promises as fs } from 'node:fs';
 import * as path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { expectExit, sha256File, SftUser, startSftServer, writeRandomFile, type SftServer } from '../support/sft-process';
+import { expectExit, sha256File, SftUser, writeRandomFile, type SftServer } from '../support/sft-process';
+import { startServerWithUsers, type ServerWithUsers } from '../support/two-users';
 
+let world: ServerWithUsers;
 let server: SftServer;
 let alice: SftUser;
 let bob: SftUser;
 let carol: SftUser;
 
 beforeAll(async () => {
-  server = await startSftServer();
-  [alice, bob, carol] = await Promise.all(['alice', 'bob', 'carol'].map((name) => SftUser.create(name, server)));
-  await Promise.all([alice.register(), bob.register(), carol.register()]);
+  world = await startServerWithUsers(['alice', 'bob', 'carol']);
+  server = world.server;
+  [alice, bob, carol] = world.users;
 });
 
 afterAll(async () => {
-  await server?.stop();
-  await Promise.all([alice, bob, carol].map((user) => user?.cleanUp()));
+  await world?.stop();
 });
 
 const LISTEN = ['--listen', '127.0.0.1:0'];

@@ -5,22 +5,21 @@
 import { promises as fs } from 'node:fs';
 import * as path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { expectExit, SftUser, startSftServer, type SftServer } from '../support/sft-process';
+import { expectExit, SftUser } from '../support/sft-process';
+import { startServerWithUsers, type ServerWithUsers } from '../support/two-users';
 
-let server: SftServer;
+let world: ServerWithUsers;
 let alice: SftUser;
 let bob: SftUser;
 
 beforeAll(async () => {
-  server = await startSftServer();
-  [alice, bob] = await Promise.all(['alice', 'bob'].map((name) => SftUser.create(name, server)));
-  await Promise.all([alice.register(), bob.register()]);
+  world = await startServerWithUsers(['alice', 'bob']);
+  [alice, bob] = world.users;
   await fs.writeFile(path.join(alice.dir, 'note.txt'), 'for bob\n');
 });
 
 afterAll(async () => {
-  await server?.stop();
-  await Promise.all([alice, bob].map((user) => user?.cleanUp()));
+  await world?.stop();
 });
 
 const LISTEN = ['--listen', '127.0.0.1:0'];

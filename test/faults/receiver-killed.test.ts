@@ -7,23 +7,22 @@
 import { promises as fs } from 'node:fs';
 import * as path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { SftUser, startSftServer, writeRandomFile, type SftServer } from '../support/sft-process';
+import { SftUser, writeRandomFile } from '../support/sft-process';
+import { startServerWithUsers, type ServerWithUsers } from '../support/two-users';
 
 const SIZE = 200 * 1024 * 1024;
 const TEMP_NAME = /^\.sft-[0-9a-f]{24}\.part$/;
 
-let server: SftServer;
+let world: ServerWithUsers;
 let alice: SftUser;
 let bob: SftUser;
 
 beforeAll(async () => {
-  server = await startSftServer();
-  [alice, bob] = await Promise.all(['alice', 'bob'].map((name) => SftUser.create(name, server)));
-  await Promise.all([alice.register(), bob.register()]);
+  world = await startServerWithUsers(['alice', 'bob']);
+  [alice, bob] = world.users;
 });
 afterAll(async () => {
-  await server?.stop();
-  await Promise.all([alice, bob].map((user) => user?.cleanUp()));
+  await world?.stop();
 });
 
 /** Resolves once a temp file in `dir` holds at least one byte (the transfer is really under way). */

@@ -29,7 +29,7 @@ async function startRestartableServer(dbUrl: string): Promise<Restartable> {
   const port = await freePort();
   let current: SftProcess;
   const launch = async () => {
-    current = spawnSft(['server', '--port', String(port), '--host', '127.0.0.1', '--data-dir', dataDir, '--db', dbUrl], {
+    current = spawnSft(['server', '--port', String(port), '--no-relay', '--host', '127.0.0.1', '--data-dir', dataDir, '--db', dbUrl], {
       env: { SFT_LOGIN_ADDRESS_LIMIT: '10000', SFT_LOGIN_LIMIT: '1000' },
     });
     const url = (await current.waitForStdout(/^sft server listening on (\S+)$/m))[1];

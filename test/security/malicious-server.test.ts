@@ -9,8 +9,10 @@ import { DataSource } from 'typeorm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { formatFingerprint, makeEphemeralCert } from '../../certs/src/x509';
 import { generateIdentity, keyFingerprint } from '../../client/src/crypto/identity';
-import { expectExit, SftUser, startSftServer, type SftServer } from '../support/sft-process';
+import { expectExit, SftUser, type SftServer } from '../support/sft-process';
+import { startServerWithUsers, type ServerWithUsers } from '../support/two-users';
 
+let world: ServerWithUsers;
 let server: SftServer;
 let alice: SftUser;
 let bob: SftUser;
@@ -27,9 +29,9 @@ async function serverWrites(sql: string, params: unknown[]): Promise<void> {
 }
 
 beforeAll(async () => {
-  server = await startSftServer();
-  [alice, bob] = await Promise.all(['alice', 'bob'].map((name) => SftUser.create(name, server)));
-  await Promise.all([alice.register(), bob.register()]);
+  world = await startServerWithUsers(['alice', 'bob']);
+  server = world.server;
+  [alice, bob] = world.users;
   await fs.writeFile(path.join(alice.dir, 'note.txt'), 'for bob\n');
   // First contact: both pin each other's real keys.
   const host = alice.spawn(['host-session', 'note.txt', '--to', 'bob', '--listen', '127.0.0.1:0']);
@@ -38,8 +40,7 @@ beforeAll(async () => {
 });
 
 afterAll(async () => {
-  await server?.stop();
-  await Promise.all([alice, bob].map((user) => user?.cleanUp()));
+  await world?.stop();
 });
 
 describe('a malicious server', () => {

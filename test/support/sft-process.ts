@@ -108,7 +108,7 @@ export interface SftServer {
 /** Starts a real `sft server` on 127.0.0.1 with a free port, SQLite and a fresh CA in a temp dir. */
 export async function startSftServer(env: NodeJS.ProcessEnv = {}): Promise<SftServer> {
   const dataDir = await makeTempDir('sft-e2e-server-');
-  const server = spawnSft(['server', '--port', '0', '--host', '127.0.0.1', '--data-dir', dataDir], {
+  const server = spawnSft(['server', '--port', '0', '--relay-port', '0', '--host', '127.0.0.1', '--data-dir', dataDir], {
     env: { SFT_LOGIN_ADDRESS_LIMIT: '10000', SFT_LOGIN_LIMIT: '1000', ...env },
   });
   const url = (await server.waitForStdout(/^sft server listening on (\S+)$/m))[1];

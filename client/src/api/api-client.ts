@@ -1,9 +1,10 @@
 /** Typed client for the sft server API (docs/api.md). One method per endpoint. */
 import { DEFAULT_WAIT_SECONDS } from '../../../server/src/sessions/session-limits';
 import { ApiError } from './api-error';
-import { requestJson } from './https-json';
+import type { IncomingMessage } from 'node:http';
+import { requestJson, requestStream } from './https-json';
 import type {
-  CreateSessionBody, JoinAnswer, LoginAnswer, MeAnswer, ReportBody, SessionState, SessionView, SessionWithKey,
+  CreateDeliveryBody, CreatedDelivery, CreateSessionBody, DeliveryKeyAnswer, DeliveryView, OpenedDelivery, ReceiptBody, UploadProgress, JoinAnswer, LoginAnswer, MeAnswer, OfferView, RelayTicketAnswer, ReportBody, SessionState, SessionView, SessionWithKey,
   SigningKeyAnswer, UserAnswer,
 } from './types';
 
@@ -17,6 +18,8 @@ export interface ApiClientOptions {
 
 /** Extra seconds on top of a long-poll's own timeout before the HTTP request gives up. */
 const LONG_POLL_MARGIN_MS = 15_000;
+/** How long one upload part (or an idle gap in a download) may take. */
+const PART_TIMEOUT_MS = 120_000;
 
 export class ApiClient {
   constructor(private readonly options: ApiClientOptions) {}
@@ -49,12 +52,25 @@ export class ApiClient {
     return this.call('GET', `users/${encodeURIComponent(username)}/signing-key`);
   }
 
+  putDeliveryKey(publicKey: string, signature: string): Promise<DeliveryKeyAnswer> {
+    return this.call('PUT', 'users/me/delivery-key', { publicKey, signature });
+  }
+
+  getDeliveryKey(username: string): Promise<DeliveryKeyAnswer> {
+    return this.call('GET', `users/${encodeURIComponent(username)}/delivery-key`);
+  }
+
   createSession(body: CreateSessionBody): Promise<SessionWithKey> {
     return this.call('POST', 'sessions', body);
   }
 
   listSessions(): Promise<SessionView[]> {
     return this.call('GET', 'sessions');
+  }
+
+  /** Waiting sessions opened `--to` me. */
+  listOffers(): Promise<OfferView[]> {
+    return this.call('GET', 'sessions/offers');
   }
 
   getSession(id: string): Promise<SessionView> {
@@ -87,8 +103,53 @@ export class ApiClient {
     return this.call('POST', `sessions/${encodeURIComponent(id)}/report`, body);
   }
 
+  /** A single-use ticket for the session's relay (participants only; 503 when the server names no relay). */
+  relayTicket(id: string): Promise<RelayTicketAnswer> {
+    return this.call('POST', `sessions/${encodeURIComponent(id)}/relay-ticket`);
+  }
+
   cancel(id: string, reason?: string): Promise<SessionView> {
     return this.call('POST', `sessions/${encodeURIComponent(id)}/cancel`, reason ? { reason } : {});
+  }
+
+  createDelivery(body: CreateDeliveryBody): Promise<CreatedDelivery> {
+    return this.call('POST', 'deliveries', body);
+  }
+
+  listDeliveries(): Promise<DeliveryView[]> {
+    return this.call('GET', 'deliveries');
+  }
+
+  getDelivery(id: string): Promise<DeliveryView> {
+    return this.call('GET', `deliveries/${encodeURIComponent(id)}`);
+  }
+
+  /** Uploads part `index` of a delivery's ciphertext (raw bytes). */
+  putDeliveryPart(id: string, index: number, part: Buffer, timeoutMs = PART_TIMEOUT_MS): Promise<UploadProgress> {
+    const { serverUrl, ca, token } = this.options;
+    return requestJson<UploadProgress>({ baseUrl: serverUrl, method: 'PUT', path: `deliveries/${encodeURIComponent(id)}/parts/${index}`, rawBody: part, token, ca, timeoutMs });
+  }
+
+  completeDelivery(id: string): Promise<DeliveryView> {
+    return this.call('POST', `deliveries/${encodeURIComponent(id)}/complete`);
+  }
+
+  openDelivery(id: string): Promise<OpenedDelivery> {
+    return this.call('POST', `deliveries/${encodeURIComponent(id)}/open`);
+  }
+
+  /** The ciphertext of a delivery, as a stream to read. */
+  downloadDelivery(id: string, signal?: AbortSignal): Promise<IncomingMessage> {
+    const { serverUrl, ca, token } = this.options;
+    return requestStream({ baseUrl: serverUrl, path: `deliveries/${encodeURIComponent(id)}/blob`, token, ca, timeoutMs: PART_TIMEOUT_MS, signal });
+  }
+
+  deliveryReceipt(id: string, body: ReceiptBody): Promise<DeliveryView> {
+    return this.call('POST', `deliveries/${encodeURIComponent(id)}/receipt`, body);
+  }
+
+  withdrawDelivery(id: string): Promise<DeliveryView> {
+    return this.call('POST', `deliveries/${encodeURIComponent(id)}/withdraw`);
   }
 
   private call<T>(method: 'GET' | 'POST' | 'PUT', path: string, body?: unknown, timeoutMs?: number): Promise<T> {

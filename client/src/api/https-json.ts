@@ -2,6 +2,7 @@
  * One JSON request over HTTPS with node:https. Certificate verification always stays on:
  * the only knob is `ca`, the extra certificate authority to trust (from --ca, SFT_CA or config).
  */
+import type { IncomingMessage } from 'node:http';
 import * as https from 'node:https';
 import { ApiError, ServerNotTrustedError, ServerUnreachableError } from './api-error';
 
@@ -10,6 +11,8 @@ export interface JsonRequest {
   method: 'GET' | 'POST' | 'PUT' | 'DELETE';
   path: string;
   body?: unknown;
+  /** Sent as is, `application/octet-stream` (instead of a JSON `body`): upload parts of stored deliveries. */
+  rawBody?: Buffer;
   token?: string;
   /** PEM of a CA to trust in addition to nothing else (replaces the system roots when given). */
   ca?: string;
@@ -32,10 +35,10 @@ export function requestJson<T>(request: JsonRequest): Promise<T> {
   if (url.protocol !== 'https:') {
     return Promise.reject(new ApiError(0, 'insecure_url', `The server URL must start with https:// (got ${request.baseUrl}).`));
   }
-  const payload = request.body === undefined ? undefined : Buffer.from(JSON.stringify(request.body));
+  const payload = request.rawBody ?? (request.body === undefined ? undefined : Buffer.from(JSON.stringify(request.body)));
   const headers: Record<string, string> = { accept: 'application/json' };
   if (payload) {
-    headers['content-type'] = 'application/json';
+    headers['content-type'] = request.rawBody ? 'application/octet-stream' : 'application/json';
     headers['content-length'] = String(payload.length);
   }
   if (request.token) headers.authorization = `Bearer ${request.token}`;
@@ -65,6 +68,36 @@ export function requestJson<T>(request: JsonRequest): Promise<T> {
     req.on('timeout', () => req.destroy(Object.assign(new Error('timed out'), { code: 'ETIMEDOUT' })));
     req.on('error', (error) => reject(toNetworkError(error, request)));
     req.end(payload);
+  });
+}
+
+/**
+ * A GET whose 2xx answer is a byte stream (a stored delivery's ciphertext): resolves with the response to
+ * read from; an error answer rejects as `requestJson` would. The timeout applies to each idle gap.
+ */
+export function requestStream(request: Omit<JsonRequest, 'method' | 'body' | 'rawBody'>): Promise<IncomingMessage> {
+  const url = new URL(request.path, ensureTrailingSlash(request.baseUrl));
+  if (url.protocol !== 'https:') {
+    return Promise.reject(new ApiError(0, 'insecure_url', `The server URL must start with https:// (got ${request.baseUrl}).`));
+  }
+  const headers: Record<string, string> = { accept: 'application/octet-stream, application/json' };
+  if (request.token) headers.authorization = `Bearer ${request.token}`;
+  return new Promise<IncomingMessage>((resolve, reject) => {
+    const req = https.request(
+      url,
+      { method: 'GET', headers, ca: request.ca, agent: false, timeout: request.timeoutMs ?? DEFAULT_TIMEOUT_MS, signal: request.signal },
+      (res) => {
+        const status = res.statusCode ?? 0;
+        if (status >= 200 && status < 300) return resolve(res);
+        const chunks: Buffer[] = [];
+        res.on('data', (chunk: Buffer) => chunks.length < 64 && chunks.push(chunk));
+        res.on('error', (error) => reject(toNetworkError(error, { ...request, method: 'GET' })));
+        res.on('end', () => reject(toApiError(status, parseJson(Buffer.concat(chunks).toString('utf8')))));
+      },
+    );
+    req.on('timeout', () => req.destroy(Object.assign(new Error('timed out'), { code: 'ETIMEDOUT' })));
+    req.on('error', (error) => reject(toNetworkError(error, { ...request, method: 'GET' })));
+    req.end();
   });
 }
 

@@ -6,9 +6,15 @@
 import type { LoginView, MeView, UserView } from '../../../server/src/auth/dto/auth-views.dto';
 import type { CreateSessionDto, EndpointDto, ReportDto, ReportedFileDto } from '../../../server/src/sessions/dto/session-requests.dto';
 import type {
-  CreatedSessionView, JoinedSessionView, SessionView as SessionViewDto,
+  CreatedSessionView, JoinedSessionView, OfferView as OfferViewDto, SessionView as SessionViewDto,
 } from '../../../server/src/sessions/dto/session-view.dto';
 import type { SessionDirection, SessionState as SessionStateEnum } from '../../../server/src/sessions/session-state';
+import type { CreateDeliveryDto, ReceiptDto } from '../../../server/src/deliveries/dto/delivery-requests.dto';
+import type {
+  CreatedDeliveryView, DeliveryView as DeliveryViewDto, OpenedDeliveryView, UploadProgressView,
+} from '../../../server/src/deliveries/dto/delivery-view.dto';
+import type { DeliveryKeyView } from '../../../server/src/users/dto/delivery-key.dto';
+import type { RelayTicketView } from '../../../server/src/relay/dto/relay-ticket.dto';
 import type { SigningKeyView } from '../../../server/src/users/dto/signing-key.dto';
 
 /** A server DTO as JSON: string enums as their values (`'waiting'`, not `SessionState.Waiting`), deeply. */
@@ -24,13 +30,25 @@ export type SessionState = `${SessionStateEnum}`;
 export type Direction = `${SessionDirection}`;
 export type Endpoint = Wire<EndpointDto>;
 export type SessionView = Wire<SessionViewDto>;
+/** A live session opened `--to` me that I can still join. */
+export type OfferView = Wire<OfferViewDto>;
 export type UserAnswer = Wire<UserView>;
 export type LoginAnswer = Wire<LoginView>;
 export type MeAnswer = Wire<MeView>;
 export type SigningKeyAnswer = Wire<SigningKeyView>;
+export type DeliveryKeyAnswer = Wire<DeliveryKeyView>;
 export type CreateSessionBody = Wire<CreateSessionDto>;
 /** `key`: base64 of the 32-byte session key. Secret. */
 export type SessionWithKey = Wire<CreatedSessionView>;
 export type JoinAnswer = Wire<JoinedSessionView>;
 export type FileDigest = Wire<ReportedFileDto>;
 export type ReportBody = Wire<ReportDto>;
+export type DeliveryView = Wire<DeliveryViewDto>;
+export type CreateDeliveryBody = Wire<CreateDeliveryDto>;
+/** `key`: base64 of the delivery's 32-byte server key. Secret. */
+export type CreatedDelivery = Wire<CreatedDeliveryView>;
+export type OpenedDelivery = Wire<OpenedDeliveryView>;
+export type UploadProgress = Wire<UploadProgressView>;
+export type ReceiptBody = Wire<ReceiptDto>;
+/** `ticket` is a bearer secret for its short life: never log it. */
+export type RelayTicketAnswer = Wire<RelayTicketView>;

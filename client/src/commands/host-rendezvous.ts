@@ -2,6 +2,7 @@
 import type { SessionView } from '../api/types';
 import type { Meeting, OpenedSession, Rendezvous, RendezvousContext } from '../session/runner';
 import { assertOpen } from '../session/session-watch';
+import type { RelayMode } from '../session/race';
 import type { ManifestEntry } from '../transfer/manifest';
 
 export interface HostRendezvousOptions {
@@ -11,18 +12,23 @@ export interface HostRendezvousOptions {
   receive: boolean;
   /** The files we offer (names and sizes go into the session), when we send. */
   offered?: ManifestEntry[];
+  /** --relay: told to the joiner through the session. */
+  relay: RelayMode;
 }
 
 export class OpenAndWait implements Rendezvous {
   constructor(private readonly options: HostRendezvousOptions) {}
 
-  async open({ api, deps, own, endpoint }: RendezvousContext): Promise<OpenedSession> {
-    if (!endpoint) throw new Error('The host needs a connector that advertises an endpoint.');
-    const { invitee, receive, offered } = this.options;
+  async open({ api, deps, own, advertised }: RendezvousContext): Promise<OpenedSession> {
+    const { invitee, receive, offered, relay } = this.options;
+    if (!advertised && relay !== 'only') throw new Error('The host needs a connector that advertises an endpoint.');
+    const endpoint = advertised?.endpoint;
     const created = await api.createSession({
       direction: receive ? 'host-receives' : 'host-sends',
       invitee,
       endpoint,
+      candidates: advertised?.candidates.length ? advertised.candidates : undefined,
+      relay,
       certificate: own.certPem,
       files: offered?.map(({ name, size }) => ({ name, size })),
     });
@@ -45,7 +51,7 @@ export class OpenAndWait implements Rendezvous {
       peerCertificatePem: session.joinerCertificate,
       peerFingerprint: session.joinerFingerprint,
       peerSigningKey: async () => (await api.getSigningKey(joiner)).publicKey,
-      announce: { data: { id: session.id, peer: joiner }, text: `${joiner} joined; waiting for their direct connection` },
+      announce: { data: { id: session.id, peer: joiner }, text: `${joiner} joined; waiting for their connection` },
     };
   }
 

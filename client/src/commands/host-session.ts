@@ -1,11 +1,11 @@
 /**
- * `sft host-session [FILE...] [--to USER] [--receive] [--out DIR] [--listen H:P] [--advertise H:P] [--overwrite]`
+ * `sft host-session [FILE...] [--to USER] [--receive] [--out DIR] [--listen H:P] [--advertise H:P] [--overwrite] [--relay MODE]`
  * Opens a session, prints its id, waits for the joiner, checks their keys, then sends or receives
- * directly over pinned TLS and reports the outcome to the server (client/src/session/runner.ts).
+ * over pinned TLS, directly or through the relay (session/race.ts), and reports the outcome to the server (client/src/session/runner.ts).
  */
 import type { HostPort } from '../cli';
 import { usageError } from '../errors';
-import { DirectListen } from '../session/direct-link';
+import { HostRace, type RelayMode } from '../session/race';
 import { runTransferSession, sideFiles } from '../session/runner';
 import { collectFiles } from '../transfer/manifest';
 import type { Deps, GlobalOptions } from './deps';
@@ -20,6 +20,8 @@ export interface HostSessionOptions extends GlobalOptions, VerifyOptions {
   listen?: HostPort;
   advertise?: HostPort;
   overwrite?: boolean;
+  /** --relay auto|never|only (default auto). */
+  relay?: RelayMode;
 }
 
 export async function hostSession(opts: HostSessionOptions, deps: Deps): Promise<void> {
@@ -28,6 +30,8 @@ export async function hostSession(opts: HostSessionOptions, deps: Deps): Promise
   if (opts.receive && paths.length > 0) throw usageError('Give FILEs to send, or --receive, not both.');
   if (!opts.receive && paths.length === 0) throw usageError('Nothing to do: give FILEs to send, or --receive to receive.', 'Example: sft host-session report.pdf --to bob');
   if (!opts.receive && (opts.out || opts.overwrite)) throw usageError('--out and --overwrite only apply with --receive.');
+  const relay = opts.relay ?? 'auto';
+  if (relay === 'only' && (opts.listen || opts.advertise)) throw usageError('--listen and --advertise are for the direct link: not with --relay only.');
   const peer = { name: opts.to ?? 'the peer' };
   const confirmPhrase = phraseConfirmer(opts, deps, () => peer.name);
   const offered = opts.receive ? undefined : await collectFiles(paths, (note) => deps.reporter.warn(note));
@@ -35,8 +39,8 @@ export async function hostSession(opts: HostSessionOptions, deps: Deps): Promise
   await runTransferSession(
     {
       party: 'host',
-      rendezvous: new OpenAndWait({ invitee: opts.to, receive: Boolean(opts.receive), offered }),
-      connector: new DirectListen(opts.listen, opts.advertise),
+      rendezvous: new OpenAndWait({ invitee: opts.to, receive: Boolean(opts.receive), offered, relay }),
+      connector: new HostRace(relay, opts.listen, opts.advertise),
       files,
       confirmPhrase,
       peer,

@@ -1,5 +1,6 @@
 /** How `sft join` meets its peer: it joins the session by id; the host is already in. */
 import { usageError } from '../errors';
+import { hostPort } from '../session/direct-link';
 import type { Meeting, OpenedSession, Rendezvous, RendezvousContext } from '../session/runner';
 import { assertOpen } from '../session/session-watch';
 
@@ -33,7 +34,7 @@ export class JoinById implements Rendezvous {
       peerSigningKey: () => Promise.resolve(this.hostSigningKey),
       announce: {
         data: { id: session.id, peer: host, direction: session.direction },
-        text: `Joined ${host}'s session; connecting to ${endpoint.host}:${endpoint.port}`,
+        text: `Joined ${host}'s session; connecting ${endpoint ? `to ${hostPort(endpoint.host, endpoint.port)}` : 'through the relay'}`,
       },
     };
   }

@@ -1,11 +1,12 @@
 /**
- * `sft join ID [FILE...] [--out DIR] [--overwrite]`
- * Joins a session, checks the host's keys, dials the host over pinned TLS, then receives
+ * `sft join ID [FILE...] [--out DIR] [--overwrite] [--relay MODE]`
+ * Joins a session, checks the host's keys, reaches the host over pinned TLS (directly, or through the
+ * relay when the host cannot be dialled: session/race.ts), then receives
  * (host sends) or sends FILEs (host receives) and reports the outcome to the server
  * (client/src/session/runner.ts).
  */
 import { usageError } from '../errors';
-import { DirectDial } from '../session/direct-link';
+import { JoinRace, type RelayMode } from '../session/race';
 import { runTransferSession, sideFiles } from '../session/runner';
 import { collectFiles } from '../transfer/manifest';
 import type { Deps, GlobalOptions } from './deps';
@@ -17,6 +18,8 @@ export interface JoinOptions extends GlobalOptions, VerifyOptions {
   files?: string[];
   out?: string;
   overwrite?: boolean;
+  /** --relay auto|never|only (default auto). */
+  relay?: RelayMode;
 }
 
 export async function join(opts: JoinOptions, deps: Deps): Promise<void> {
@@ -32,7 +35,7 @@ export async function join(opts: JoinOptions, deps: Deps): Promise<void> {
     {
       party: 'joiner',
       rendezvous: new JoinById(id, paths.length > 0),
-      connector: new DirectDial(),
+      connector: new JoinRace(opts.relay ?? 'auto'),
       files,
       confirmPhrase,
       peer,

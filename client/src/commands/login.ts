@@ -5,6 +5,7 @@ import type { LoginAnswer } from '../api/types';
 import { resolveConnection, type Connection } from './connection';
 import { askPassword, askUsername, type CredentialOptions } from './credentials-input';
 import type { Deps, GlobalOptions } from './deps';
+import { ensureDeliveryKey } from './delivery-keys';
 import { createAndUploadIdentity } from './identity-keys';
 
 export type LoginOptions = GlobalOptions & CredentialOptions;
@@ -25,6 +26,7 @@ export async function login(opts: LoginOptions, deps: Deps): Promise<void> {
     await api.putSigningKey(identity.publicKey);
     deps.reporter.warn(`The server held another identity key for ${name}; uploaded this machine's key.`);
   }
+  identity = await ensureDeliveryKey(deps, api, name, identity);
   deps.reporter.result(
     'login',
     { username: name, server: connection.serverUrl, fingerprint: identity.fingerprint },

@@ -1,8 +1,9 @@
-/** `sft register`: create an account, log in, make the identity key and upload its public half. */
+/** `sft register`: create an account, log in, make the identity and delivery keys and upload their public halves. */
 import { formatFingerprint } from '../../../certs/src/x509';
 import { resolveConnection } from './connection';
 import { askPassword, askUsername, type CredentialOptions } from './credentials-input';
 import type { Deps, GlobalOptions } from './deps';
+import { ensureDeliveryKey } from './delivery-keys';
 import { createAndUploadIdentity } from './identity-keys';
 import { storeLogin } from './login';
 
@@ -19,6 +20,7 @@ export async function register(opts: RegisterOptions, deps: Deps): Promise<void>
   const login = await api.login(username, password);
   const authed = await storeLogin(deps, connection, login);
   const identity = await createAndUploadIdentity(deps, authed, login.user.username);
+  await ensureDeliveryKey(deps, authed, login.user.username, identity);
   deps.reporter.result(
     'identity',
     { username: login.user.username, server: connection.serverUrl, fingerprint: identity.fingerprint },

@@ -22,6 +22,10 @@ export interface DialOptions {
   own: KeyAndCert;
   peer: PeerCertificate;
   timeoutMs?: number;
+  /** Stops dialing (a pending attempt is destroyed): rejects with PeerLinkError('unreachable'). */
+  signal?: AbortSignal;
+  /** Called with the error code of each failed attempt that will be retried (e.g. ECONNREFUSED). */
+  onRetry?: (code: string) => void;
 }
 
 export async function dialPeer(opts: DialOptions): Promise<TLSSocket> {
@@ -30,6 +34,7 @@ export async function dialPeer(opts: DialOptions): Promise<TLSSocket> {
   let backoff = FIRST_BACKOFF_MS;
   for (;;) {
     const remaining = deadline - Date.now();
+    if (opts.signal?.aborted) throw cancelled(opts);
     if (remaining <= 0) throw new PeerLinkError('unreachable', `Could not reach the peer at ${opts.host}:${opts.port} in time.`);
     try {
       return await attempt(opts, remaining);
@@ -39,14 +44,32 @@ export async function dialPeer(opts: DialOptions): Promise<TLSSocket> {
       if (Date.now() + backoff >= deadline) {
         throw new PeerLinkError('unreachable', `Could not reach the peer at ${opts.host}:${opts.port} (${code}).`, { cause: err });
       }
-      await new Promise((r) => setTimeout(r, backoff));
+      opts.onRetry?.(code);
+      await sleep(backoff, opts.signal);
       backoff = Math.min(backoff * 2, MAX_BACKOFF_MS);
     }
   }
 }
 
+function cancelled(opts: DialOptions): PeerLinkError {
+  return new PeerLinkError('unreachable', `Stopped dialing the peer at ${opts.host}:${opts.port}.`);
+}
+
+function sleep(ms: number, signal?: AbortSignal): Promise<void> {
+  return new Promise((resolve) => {
+    const done = () => {
+      clearTimeout(timer);
+      signal?.removeEventListener('abort', done);
+      resolve();
+    };
+    const timer = setTimeout(done, ms);
+    signal?.addEventListener('abort', done, { once: true });
+  });
+}
+
 function attempt(opts: DialOptions, timeoutMs: number): Promise<TLSSocket> {
   return new Promise((resolve, reject) => {
+    if (opts.signal?.aborted) return reject(cancelled(opts));
     let pinMismatch = false;
     const socket = connect({
       host: opts.host,
@@ -63,13 +86,22 @@ function attempt(opts: DialOptions, timeoutMs: number): Promise<TLSSocket> {
       socket.destroy();
       reject(new PeerLinkError('unreachable', `Timed out connecting to the peer at ${opts.host}:${opts.port}.`));
     }, timeoutMs);
+    const onAbort = () => {
+      clearTimeout(timer);
+      socket.destroy();
+      reject(cancelled(opts));
+    };
+    opts.signal?.addEventListener('abort', onAbort, { once: true });
+    socket.once('close', () => opts.signal?.removeEventListener('abort', onAbort));
     socket.once('secureConnect', () => {
+      opts.signal?.removeEventListener('abort', onAbort);
       clearTimeout(timer);
       socket.off('error', onError);
       socket.on('error', () => undefined); // later errors surface through reads and writes (see FrameReader)
       resolve(socket);
     });
     const onError = (err: Error): void => {
+      opts.signal?.removeEventListener('abort', onAbort);
       clearTimeout(timer);
       socket.destroy();
       reject(pinMismatch ? new PeerLinkError('tls', "The peer presented a certificate other than the pinned one; refused.", { cause: err }) : err);

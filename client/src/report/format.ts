@@ -1,4 +1,5 @@
 /** Pure formatting helpers for human output: sizes, rates, durations, tables. */
+import { escapeForTerminal } from '../text/terminal';
 
 const UNITS = ['B', 'KiB', 'MiB', 'GiB', 'TiB'];
 
@@ -44,4 +45,14 @@ export function formatTable(headers: string[], rows: string[][]): string[] {
       .join('  ')
       .trimEnd();
   return [line(headers), ...rows.map(line)];
+}
+
+/**
+ * File names someone else chose, for one table cell: each quoted with control, formatting and look-alike
+ * characters shown as \uXXXX escapes, at most `shown` of them and a count of the rest.
+ */
+export function formatPeerNames(names: string[], shown = 3): string {
+  const quoted = names.slice(0, shown).map((name) => `"${escapeForTerminal(name, true)}"`);
+  const more = names.length - quoted.length;
+  return more > 0 ? `${quoted.join(', ')} (+${more} more)` : quoted.join(', ');
 }

@@ -2,11 +2,12 @@
  * The one way sft commands talk to the user.
  * - `tty`: human lines; progress is a bar with rate and ETA on stderr, redrawn in place.
  * - `plain`: human lines; a line per step and per finished file, no redrawing.
- * - `json`: one JSON object per line on stdout (`{"event":"session","id":...}`), nothing else on stdout.
+ * - `json`: one JSON object per line on stdout (`{"event":"session","id":...}`), nothing else on stdout;
+ *   control, bidi and format characters in it are written as \u escapes.
  * Results (what a script wants) go to stdout; steps, progress and warnings go to stderr.
  * Secret-looking fields are redacted from JSON events.
  */
-import { escapeForTerminal } from '../text/terminal';
+import { escapeForTerminal, escapeJsonForTerminal } from '../text/terminal';
 import { formatBytes, formatProgressLine } from './format';
 import { redactSecrets } from './redact';
 
@@ -128,7 +129,8 @@ export class Reporter {
   }
 
   private json(event: string, data: EventData): void {
-    this.stdout.write(`${JSON.stringify({ event, ...this.context, ...redactSecrets(data) })}\n`);
+    // Same JSON value, but controls, bidi and format characters as \u escapes: people pipe this into terminals.
+    this.stdout.write(`${escapeJsonForTerminal(JSON.stringify({ event, ...this.context, ...redactSecrets(data) }))}\n`);
   }
 }
 

@@ -3,19 +3,21 @@
  * into the session runner (runner.ts) without copying its flow. The runner calls, in order:
  *
  *   prepare(ctx)  once, after login and before the session is opened on the server. A connector that
- *                 accepts connections binds here and returns the endpoint the session advertises
- *                 (the host's direct listener); a connector that only dials returns undefined.
+ *                 accepts connections binds here and returns what the session advertises (the host's
+ *                 direct listener: its endpoint and other candidate addresses); one that only dials
+ *                 returns undefined.
  *   connect(req)  once, when the peer is in and its certificate and identity key are checked.
- *                 Resolves with a TLS 1.3 stream pinned to exactly `req.peer`'s certificate (build it
- *                 with client/src/peer: never weaker pinning); rejects with a PeerLinkError (or any
+ *                 Resolves with a PeerLink: a TLS 1.3 stream pinned to exactly `req.peer`'s certificate
+ *                 (build it with client/src/peer: never weaker pinning) and the path it took, in
+ *                 words for the user and the report; rejects with a PeerLinkError (or any
  *                 error exit-mapping.ts knows). It may use `req.api` and `req.session` (e.g. to ask
  *                 the server for a relay ticket).
  *   close()       always at the end: after success, failure and Ctrl-C. Idempotent; frees ports,
  *                 pending dials, relay tickets.
  *
- * Today: DirectListen (host) and DirectDial (joiner) in direct-link.ts. A relay connector (the
- * link through `sft relay`) or a racing one (direct first, the relay after ~2 s) implements this
- * same interface; the handshake, transfer and report above it do not change.
+ * The connectors: DirectListen (host) and DirectDial (joiner) in direct-link.ts, RelayLink (either
+ * side, through `sft relay`) in relay-link.ts, and HostRace / JoinRace in race.ts, which compose them
+ * for `--relay auto|never|only`. The handshake, transfer and report above them do not change.
  */
 import type { Duplex } from 'node:stream';
 import type { KeyAndCert } from '../../../certs/src/x509';
@@ -24,15 +26,37 @@ import type { Endpoint, SessionView } from '../api/types';
 import type { PeerCertificate } from '../peer/types';
 
 export interface Connector {
-  prepare(ctx: PrepareContext): Promise<Endpoint | undefined>;
-  connect(req: LinkRequest): Promise<Duplex>;
+  prepare(ctx: PrepareContext): Promise<Advertised | undefined>;
+  connect(req: LinkRequest): Promise<PeerLink>;
   close(): void;
+}
+
+/** Where the host may be dialled: the endpoint first, then its other addresses (its interfaces). */
+export interface Advertised {
+  endpoint: Endpoint;
+  candidates: Endpoint[];
+}
+
+/** The path a link took: straight to the peer, or through a relay. */
+export type LinkPath = { via: 'direct'; address: string } | { via: 'relay'; relay: string };
+
+/** A pinned TLS link to the peer and the path it took. */
+export interface PeerLink {
+  socket: Duplex;
+  path: LinkPath;
+}
+
+/** The path in words: "direct to 127.0.0.1:4000" / "through the relay at localhost:8444". */
+export function describePath(path: LinkPath): string {
+  return path.via === 'direct' ? `direct to ${path.address}` : `through the relay at ${path.relay}`;
 }
 
 export interface PrepareContext {
   /** Our ephemeral TLS certificate for this session. */
   own: KeyAndCert;
   serverUrl: string;
+  /** The CA PEM trusted for the server (and so for its relay); undefined = the system's roots. */
+  ca?: string;
 }
 
 export interface LinkRequest {

@@ -2,6 +2,7 @@
 import type { Role } from '../crypto/handshake';
 import { formatBytes } from '../report/format';
 import type { Progress, Reporter } from '../report/reporter';
+import { escapeForTerminal } from '../text/terminal';
 import { displayName } from '../transfer/names';
 import type { TransferEvents, TransferSummary } from '../transfer/types';
 
@@ -24,7 +25,7 @@ export function progressEvents(reporter: Reporter, role: Role, peer: string): { 
       progress = reporter.progress(verb === 'sent' ? 'sending' : 'receiving', total);
     },
     onProgress: (done) => progress?.update(done),
-    onFileDone: (file) => reporter.step('file-done', { name: file.name, size: file.size }, `${verb} ${file.name}`),
+    onFileDone: (file) => reporter.step('file-done', { name: file.name, size: file.size }, `${verb} ${displayName(file.name)}`),
     onNote: (message) => reporter.warn(message),
   };
   return { events, finish: () => progress?.finish() };
@@ -34,11 +35,12 @@ export function progressEvents(reporter: Reporter, role: Role, peer: string): { 
 export function printOutcome(reporter: Reporter, role: Role, outcome: TransferSummary): void {
   reporter.result('verification', { phrase: outcome.verificationPhrase }, `Verification phrase: ${outcome.verificationPhrase}`);
   for (const file of outcome.files) {
-    const where = file.savedAs ? ` -> ${file.savedAs}` : '';
+    // Names come from the peer: quoted and escaped like the manifest listing (look-alikes included).
+    const where = file.savedAs ? ` -> ${escapeForTerminal(file.savedAs, true)}` : '';
     reporter.result(
       'file',
       { name: file.name, size: file.size, crc32: file.crc32, sha256: file.sha256, savedAs: file.savedAs ?? null },
-      `${role === 'sender' ? 'sent' : 'received'} ${file.name}${where}  ${formatBytes(file.size)}  crc32 ${file.crc32}  sha256 ${file.sha256}`,
+      `${role === 'sender' ? 'sent' : 'received'} ${displayName(file.name)}${where}  ${formatBytes(file.size)}  crc32 ${file.crc32}  sha256 ${file.sha256}`,
     );
   }
 }

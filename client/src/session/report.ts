@@ -10,16 +10,20 @@ import type { Role } from '../crypto/handshake';
 import { ExitCode, ExitError } from '../errors';
 import { formatBytes } from '../report/format';
 import type { TransferSummary } from '../transfer/types';
+import type { LinkPath } from './connector';
 import { printOutcome } from './output';
+
+/** The path a report names: direct or relay. */
+type LinkPathKind = LinkPath['via'];
 
 /** How long a finished transfer keeps trying to deliver its report while the server is unreachable (env SFT_REPORT_RETRY_SECONDS). */
 export const DEFAULT_REPORT_RETRY_SECONDS = 300;
 const REPORT_RETRY_MAX_DELAY_MS = 10_000;
 
 /** Reports a failed transfer (verified:false) on the server; never throws. */
-export async function reportFailure(api: ApiClient, sessionId: string, role: Role, error: unknown): Promise<void> {
+export async function reportFailure(api: ApiClient, sessionId: string, role: Role, error: unknown, path?: LinkPathKind): Promise<void> {
   const reason = (error instanceof Error ? error.message : String(error)).slice(0, 500);
-  await api.report(sessionId, { role, bytes: 0, files: [], verified: false, reason }).catch(() => undefined);
+  await api.report(sessionId, { role, bytes: 0, files: [], verified: false, reason, path }).catch(() => undefined);
 }
 
 /**
@@ -38,10 +42,12 @@ export class ReportNotDelivered extends ExitError {
 }
 
 /** Prints the verification phrase and the verified digests, then reports the finished transfer to the server. */
-export async function reportSuccess(deps: Deps, api: ApiClient, sessionId: string, role: Role, outcome: TransferSummary): Promise<SessionView> {
+export async function reportSuccess(
+  deps: Deps, api: ApiClient, sessionId: string, role: Role, outcome: TransferSummary, path?: LinkPathKind,
+): Promise<SessionView> {
   printOutcome(deps.reporter, role, outcome);
   const files = outcome.files.map(({ name, size, crc32, sha256 }) => ({ name, size, crc32, sha256 }));
-  const session = await deliverReport(deps, api, sessionId, { role, bytes: outcome.bytes, files, verified: true });
+  const session = await deliverReport(deps, api, sessionId, { role, bytes: outcome.bytes, files, verified: true, path });
   deps.reporter.result(
     'done',
     { id: sessionId, role, bytes: outcome.bytes, files: outcome.files.length, state: session.state },
@@ -63,6 +69,7 @@ async function deliverReport(deps: Deps, api: ApiClient, sessionId: string, body
     try {
       return await api.report(sessionId, body);
     } catch (error) {
+      if (error instanceof ApiError && error.code === 'session_closed') throw closedAfterTransfer(body.role, sessionId, error.state);
       if (!isTransient(error) || Date.now() + delayMs > deadline) throw new ReportNotDelivered(body.role, error);
       if (attempt === 1) {
         deps.reporter.step(
@@ -75,6 +82,13 @@ async function deliverReport(deps: Deps, api: ApiClient, sessionId: string, body
       delayMs = Math.min(delayMs * 2, REPORT_RETRY_MAX_DELAY_MS);
     }
   }
+}
+
+/** The transfer finished and was verified, but the other side closed (e.g. cancelled) the session on the server first: exit 6. */
+function closedAfterTransfer(role: ReportBody['role'], sessionId: string, state = 'closed'): ExitError {
+  const done = role === 'receiver' ? 'The files were received and verified: they are kept' : 'The receiver confirmed the files';
+  const who = state === 'cancelled' ? 'the other side cancelled it on the server' : `it is ${state} on the server`;
+  return new ExitError(ExitCode.Closed, `${done}. But session ${sessionId} was closed before our report arrived: ${who}.`, 'The server does not record this transfer as completed.');
 }
 
 function isTransient(error: unknown): boolean {

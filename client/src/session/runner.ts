@@ -19,7 +19,7 @@
  */
 import { makeEphemeralCert, type KeyAndCert } from '../../../certs/src/x509';
 import type { ApiClient } from '../api/api-client';
-import type { Endpoint, SessionView } from '../api/types';
+import type { SessionView } from '../api/types';
 import { requireIdentity, requireLogin } from '../commands/connection';
 import type { Deps, GlobalOptions } from '../commands/deps';
 import { checkPeerPin } from '../commands/identity-keys';
@@ -27,7 +27,7 @@ import type { Role } from '../crypto/handshake';
 import type { PeerCertificate } from '../peer/types';
 import type { PhraseConfirmer, TransferSummary } from '../transfer/types';
 import { abortable, ActiveTransfer } from './cancellation';
-import type { Connector } from './connector';
+import { describePath, type Advertised, type Connector, type LinkPath } from './connector';
 import { checkCertificate } from './peer-check';
 import { ReportNotDelivered, reportFailure, reportSuccess } from './report';
 import { isSessionClosed, whileSessionOpen } from './session-watch';
@@ -78,8 +78,8 @@ export interface RendezvousContext {
   api: ApiClient;
   deps: Deps;
   own: KeyAndCert;
-  /** The endpoint the connector advertises, if it accepts connections (Connector.prepare). */
-  endpoint?: Endpoint;
+  /** What the connector advertises, if it accepts connections (Connector.prepare). */
+  advertised?: Advertised;
 }
 
 /** How a side meets its peer through the server: the host opens a session and waits, the joiner joins it. */
@@ -96,13 +96,16 @@ export async function runTransferSession(side: TransferSide, opts: GlobalOptions
   const me = credentials.username;
   const identity = await requireIdentity(deps, connection.serverUrl, me);
   const own = await makeEphemeralCert(`sft ${me}`);
-  await new SideRun(side, deps, { api, serverUrl: connection.serverUrl, me, privateKeyPem: identity.privateKeyPem, own }).run();
+  const self = { api, serverUrl: connection.serverUrl, ca: connection.ca, me, privateKeyPem: identity.privateKeyPem, own };
+  await new SideRun(side, deps, self).run();
 }
 
 /** Who runs this side: the logged-in user, their identity key and this session's certificate. */
 interface Self {
   api: ApiClient;
   serverUrl: string;
+  /** The CA PEM trusted for the server and its relay. */
+  ca?: string;
   me: string;
   /** PKCS#8 PEM of our identity key. Secret. */
   privateKeyPem: string;
@@ -121,6 +124,8 @@ class SideRun {
   private opening?: Promise<OpenedSession>;
   private session?: SessionView;
   private meeting?: Meeting;
+  /** The path the link took, once connected (reported to the server). */
+  private path?: LinkPath;
 
   constructor(
     private readonly side: TransferSide,
@@ -129,10 +134,10 @@ class SideRun {
   ) {}
 
   async run(): Promise<void> {
-    const { api, own, serverUrl } = this.self;
-    const endpoint = await this.side.connector.prepare({ own, serverUrl });
+    const { api, own, serverUrl, ca } = this.self;
+    const advertised = await this.side.connector.prepare({ own, serverUrl, ca });
     try {
-      await abortable(this.deps.signal, this.steps({ api, deps: this.deps, own, endpoint }), () => this.cancel());
+      await abortable(this.deps.signal, this.steps({ api, deps: this.deps, own, advertised }), () => this.cancel());
     } catch (error) {
       await this.settleFailure(error);
       throw error;
@@ -146,7 +151,7 @@ class SideRun {
     const meeting = await this.meet(opened, ctx);
     const peer = await this.check(meeting);
     const outcome = await this.transfer(opened, meeting, peer);
-    await reportSuccess(this.deps, this.self.api, meeting.session.id, meeting.role, outcome);
+    await reportSuccess(this.deps, this.self.api, meeting.session.id, meeting.role, outcome, this.path?.via);
   }
 
   private async open(ctx: RendezvousContext): Promise<OpenedSession> {
@@ -184,7 +189,11 @@ class SideRun {
       peer: { username: meeting.peer, publicKey: peer.signingKey, tlsFingerprint: peer.certificate.fingerprint },
     });
     const work = (async () => {
-      const socket = (this.active.socket = await this.side.connector.connect({ api, session, own, peer: peer.certificate }));
+      const link = await this.side.connector.connect({ api, session, own, peer: peer.certificate });
+      const socket = (this.active.socket = link.socket);
+      this.path = link.path;
+      const address = link.path.via === 'direct' ? link.path.address : link.path.relay;
+      this.deps.reporter.step('path', { id: session.id, path: link.path.via, address }, `Connected ${describePath(link.path)}`);
       return runTransfer(socket, role, context, this.side.files, this.deps.reporter, this.side.confirmPhrase);
     })();
     this.active.work = work;
@@ -206,7 +215,7 @@ class SideRun {
   private async settleFailure(error: unknown): Promise<void> {
     const { session, meeting } = this;
     if (!session || isSessionClosed(error) || error instanceof ReportNotDelivered) return;
-    if (meeting) await reportFailure(this.self.api, session.id, meeting.role, error);
+    if (meeting) await reportFailure(this.self.api, session.id, meeting.role, error, this.path?.via);
     else await this.self.api.cancel(session.id, this.side.rendezvous.abandonReason(error)).catch(() => undefined);
   }
 }

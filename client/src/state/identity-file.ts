@@ -1,4 +1,4 @@
-/** identity.json (mode 0600): the user's Ed25519 identity key per server and username. */
+/** identity.json (mode 0600): the user's Ed25519 identity key (and X25519 delivery key) per server and username. */
 import * as path from 'node:path';
 import { readJsonFile, writeJsonFile } from './atomic-file';
 import { serverKey } from './home';
@@ -7,6 +7,18 @@ export interface StoredIdentity {
   /** PKCS#8 PEM of the Ed25519 private key. Secret: never printed. */
   privateKeyPem: string;
   /** Base64 of the raw 32-byte public key, as the server stores it. */
+  publicKey: string;
+  /** Lowercase hex SHA-256 of the raw public key. */
+  fingerprint: string;
+  createdAt: string;
+  /** The X25519 delivery key stored deliveries to this user are encrypted to (issue 13); absent in older homes. */
+  delivery?: StoredDeliveryKey;
+}
+
+export interface StoredDeliveryKey {
+  /** PKCS#8 PEM of the X25519 private key. Secret: never printed. */
+  privateKeyPem: string;
+  /** Base64 of the raw 32-byte public key, as published. */
   publicKey: string;
   /** Lowercase hex SHA-256 of the raw public key. */
   fingerprint: string;

@@ -12,6 +12,15 @@ export interface PinnedPeer {
   /** Lowercase hex SHA-256 of the raw key. */
   fingerprint: string;
   firstSeen: string;
+  /** The peer's X25519 delivery key, pinned the first time we sent them a stored delivery (issue 13). */
+  deliveryKey?: PinnedKey;
+}
+
+/** A pinned delivery key: base64 of the raw key, its fingerprint, when first seen. */
+export interface PinnedKey {
+  publicKey: string;
+  fingerprint: string;
+  firstSeen: string;
 }
 
 type KnownPeersShape = Record<string, Record<string, Record<string, PinnedPeer>>>;

@@ -2,6 +2,10 @@
  * Checks file names that come from the peer. A name is a relative path with '/' separators; anything
  * that could escape the output directory, hide itself on a terminal or misbehave on Windows is refused
  * (the whole transfer is refused, loudly, rather than silently renamed).
+ *
+ * A name is decided once, as the bytes that will be on disk: it must be well-formed Unicode (a lone
+ * surrogate would silently become U+FFFD in UTF-8, so two different names could land on one file), and
+ * two names of one transfer must not collide once converted (bytes, NFC, letter case).
  */
 import { escapeForTerminal, UNSAFE_FOR_TERMINAL } from '../text/terminal';
 import { TransferError } from './errors';
@@ -11,8 +15,10 @@ export const MAX_NAME_BYTES = 1024;
 export const MAX_SEGMENT_BYTES = 255;
 export const MAX_DEPTH = 32;
 
-// Control and formatting characters (C0/C1 controls, escape sequences, bidi overrides...).
+// Control and format characters (\p{Cc}, \p{Cf}: escape sequences, bidi controls, U+061C...), separators.
 const FORBIDDEN_CHARS = UNSAFE_FOR_TERMINAL;
+// A UTF-16 surrogate that is not part of a pair: not well-formed Unicode, no UTF-8 form.
+const LONE_SURROGATE = /\p{Cs}/u;
 // Characters Windows forbids in names (':' also covers drive letters and NTFS streams).
 const WINDOWS_FORBIDDEN = /[\\:*?"<>|]/;
 // Windows device names, with or without an extension (CON, nul.txt, COM1, lpt9.log, COM¹ ...).
@@ -24,6 +30,7 @@ const DEVICE_NAME = /^(con|prn|aux|nul|conin\$|conout\$|com[0-9¹²³]|lpt[0-9¹
  */
 export function safeRelativeName(name: unknown): string {
   if (typeof name !== 'string' || name.length === 0) throw unsafe(name, 'it is empty');
+  if (LONE_SURROGATE.test(name)) throw unsafe(name, 'it is not well-formed Unicode (a lone surrogate has no form on disk)');
   const normalized = name.normalize('NFC');
   if (Buffer.byteLength(normalized, 'utf8') > MAX_NAME_BYTES) throw unsafe(name, 'it is too long');
   if (FORBIDDEN_CHARS.test(normalized)) throw unsafe(name, 'it contains control or formatting characters');
@@ -42,14 +49,15 @@ export function safeRelativeName(name: unknown): string {
 }
 
 /**
- * Throws TransferError('unsafe_name') if two names would land on the same file on a case-insensitive
- * file system, or if one name is a directory prefix of another ("a" and "a/b").
+ * Throws TransferError('unsafe_name') if two names would land on the same file (as disk bytes, on a
+ * case-insensitive or normalizing file system), or if one name is a directory prefix of another
+ * ("a" and "a/b").
  */
 export function checkNameCollisions(names: string[]): void {
   const files = new Set<string>();
   const dirs = new Set<string>();
   for (const name of names) {
-    const key = name.toLowerCase();
+    const key = diskKey(name);
     if (files.has(key) || dirs.has(key)) throw unsafe(name, 'it collides with another name in the transfer');
     files.add(key);
     const segments = key.split('/');
@@ -59,6 +67,11 @@ export function checkNameCollisions(names: string[]): void {
       dirs.add(dir);
     }
   }
+}
+
+/** What the file system makes of `name`: its UTF-8 bytes (read back), in NFC, lower case. */
+function diskKey(name: string): string {
+  return Buffer.from(name, 'utf8').toString('utf8').normalize('NFC').toLowerCase();
 }
 
 function unsafe(name: unknown, why: string): TransferError {

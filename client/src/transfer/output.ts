@@ -1,29 +1,34 @@
 /**
  * Where received files go. Each file is written to a fresh temp file next to its target (created
  * exclusively, never through a symlink), fsynced, and moved into place only by commit(), after every
- * check passed. discard() removes every temp file and every directory we created.
- * The fsyncs happen in commit(), all of them before the first file moves, so nothing unsynced is ever
- * put in place: fsyncs between the files' creations would make every creation wait for a journal
- * commit (ext4), and one fsync after another costs a disk flush per file; at the end, the first
- * flush carries most of the others.
- * The small metadata calls (lstat, mkdir, open, chmod, link, unlink) are synchronous: each takes
- * microseconds, while an asynchronous call costs a thread-pool round trip per call, which is what
- * made many small files slow.
+ * check passed. discard() removes every temp file and every directory we created (the output directory
+ * itself too, if we made it), so after a failure the output directory holds exactly what it held
+ * before. Should the process exit before discard() finished (a cancel, a second Ctrl-C), an exit hook
+ * finishes the job synchronously. For that hook to know everything on disk, directories and temp files
+ * are created synchronously (an asynchronous mkdir or open still in flight at exit would land after it).
  */
 import { randomBytes } from 'node:crypto';
 import { constants } from 'node:fs';
-import { chmodSync, close, closeSync, fsync, linkSync, lstatSync, mkdirSync, open, openSync, renameSync, rmdirSync, unlinkSync, type Stats } from 'node:fs';
-import { statfs } from 'node:fs/promises';
-import { join, resolve } from 'node:path';
+import { close, fsync, mkdirSync, openSync, renameSync, rmdirSync, unlinkSync, write } from 'node:fs';
+import { chmod, link, lstat, rename, rmdir, statfs, unlink } from 'node:fs/promises';
+import { promisify } from 'node:util';
+import { dirname, join, resolve } from 'node:path';
 import { TransferError } from './errors';
 import type { ManifestEntry } from './manifest';
+import { displayName } from './names';
 
 const TEMP_FLAGS = constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL | (constants.O_NOFOLLOW ?? 0);
 /** Mode of finished files (the temp file is 0600 while it holds unverified data). */
 const FINAL_MODE = 0o644;
-/** Temp files fsynced at the same time by commit(). */
-const SYNC_PARALLEL = 16;
-const TEMP_SYNC_FLAGS = constants.O_RDONLY | (constants.O_NOFOLLOW ?? 0);
+
+/** An open temp file: what the receiver needs of it. */
+export interface TempFile {
+  /** The open descriptor, for positioned writes (transfer/file-writer.ts). */
+  readonly fd: number;
+  write(data: Buffer, offset: number, length: number): Promise<{ bytesWritten: number }>;
+  sync(): Promise<void>;
+  close(): Promise<void>;
+}
 
 interface PendingFile {
   temp: string;
@@ -35,10 +40,9 @@ export class OutputDir {
   private readonly createdDirs: string[] = [];
   private readonly pending: PendingFile[] = [];
   private readonly committed: string[] = [];
-  /** The descriptor of the temp file being written, if any. */
-  private openFd: number | null = null;
-  /** Parent directories this transfer already made (createTemp re-checks them, but does not re-make them). */
-  private readonly madeDirs = new Set<string>();
+  /** Overwrite: targets replaced during commit() and where their originals wait (null: there was none). */
+  private readonly replaced: { target: string; backup: string | null }[] = [];
+  private openHandle: TempFile | null = null;
 
   constructor(
     outDir: string,
@@ -54,23 +58,25 @@ export class OutputDir {
 
   /** Checks targets, parent directories and free space before anything is written. */
   async prepare(entries: ManifestEntry[]): Promise<void> {
+    untilDiscarded.add(this);
+    let firstMade: string | undefined;
     try {
-      mkdirSync(this.root, { recursive: true });
+      firstMade = mkdirSync(this.root, { recursive: true });
     } catch (err) {
       throw new TransferError('io', `Cannot create the output directory ${this.root}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}.`);
     }
-    const checked = new Set<string>();
+    if (firstMade) {
+      // We made the output directory (and maybe parents): they are ours to remove after a failure, last.
+      const made: string[] = [];
+      for (let dir = this.root; dir !== dirname(firstMade); dir = dirname(dir)) made.unshift(dir);
+      this.createdDirs.unshift(...made);
+    }
     for (const entry of entries) {
       const segments = entry.name.split('/');
-      for (let i = 1; i < segments.length; i++) {
-        const dir = join(this.root, ...segments.slice(0, i));
-        if (checked.has(dir)) continue;
-        this.checkParent(dir);
-        checked.add(dir);
-      }
-      const info = lstatOrNull(this.targetOf(entry.name));
+      for (let i = 1; i < segments.length; i++) await this.checkParent(join(this.root, ...segments.slice(0, i)));
+      const info = await lstatOrNull(this.targetOf(entry.name));
       if (info && (!this.overwrite || info.isDirectory())) {
-        throw new TransferError('exists', `${this.targetOf(entry.name)} already exists; use --overwrite to replace it.`);
+        throw new TransferError('exists', `${shownPath(this.targetOf(entry.name))} already exists; use --overwrite to replace it.`);
       }
     }
     const total = entries.reduce((sum, e) => sum + e.size, 0);
@@ -81,71 +87,115 @@ export class OutputDir {
     }
   }
 
-  /** Creates the temp file for `name` (and its missing parent directories); returns its file descriptor. */
-  createTemp(name: string): number {
+  /** Creates the temp file for `name` (and its missing parent directories); returns its handle. */
+  async createTemp(name: string): Promise<TempFile> {
     const segments = name.split('/');
     let dir = this.root;
     for (const segment of segments.slice(0, -1)) {
       dir = join(dir, segment);
-      if (this.madeDirs.has(dir)) this.checkParent(dir);
-      else this.makeDir(dir);
+      await this.makeDir(dir);
     }
     const temp = join(dir, `.sft-${randomBytes(12).toString('hex')}.part`);
     try {
-      this.openFd = openSync(temp, TEMP_FLAGS, 0o600);
+      this.openHandle = tempFile(openSync(temp, TEMP_FLAGS, 0o600));
     } catch (err) {
       throw new TransferError('io', `Cannot create a temporary file in ${dir}: ${(err as NodeJS.ErrnoException).code ?? 'error'}.`);
     }
     this.pending.push({ temp, target: this.targetOf(name) });
-    return this.openFd;
+    return this.openHandle;
   }
 
-  /** Closes the current temp file (commit() fsyncs it). */
-  finishTemp(): void {
-    const fd = this.openFd;
-    if (fd === null) return;
-    this.openFd = null;
-    closeSync(fd);
+  /** Flushes and closes the current temp file. */
+  async finishTemp(): Promise<void> {
+    const handle = this.openHandle;
+    if (!handle) return;
+    this.openHandle = null;
+    await handle.sync();
+    await handle.close();
   }
 
-  /** Moves every temp file into place. Without overwrite, a target that appeared meanwhile stops (and undoes) it all. */
+  /**
+   * Moves every temp file into place. Without overwrite, a target that appeared meanwhile stops (and
+   * undoes) it all. With overwrite, each replaced file is kept aside (a hard link) until every file is
+   * in place, so a failure halfway puts the originals back.
+   */
   async commit(): Promise<void> {
     try {
-      // Every temp file is on disk before the first one takes its final name.
-      await syncFiles(this.pending.map((file) => file.temp));
       for (const file of this.pending) {
-        chmodSync(file.temp, FINAL_MODE);
-        if (this.overwrite) renameSync(file.temp, file.target);
-        else placeWithoutClobber(file.temp, file.target);
+        await chmod(file.temp, FINAL_MODE);
+        if (this.overwrite) await this.replace(file);
+        else await placeWithoutClobber(file.temp, file.target);
         this.committed.push(file.target);
       }
       this.pending.length = 0;
+      for (const { backup } of this.replaced.splice(0)) if (backup) await unlink(backup).catch(() => undefined);
+      untilDiscarded.delete(this); // the files and the directories that hold them are the user's now
     } catch (err) {
-      if (!this.overwrite) for (const target of this.committed) ignoreError(() => unlinkSync(target));
+      if (this.overwrite) await this.undoReplacements();
+      else for (const target of this.committed) await unlink(target).catch(() => undefined);
       if (err instanceof TransferError) throw err;
       throw new TransferError('io', `Cannot move a received file into place: ${(err as Error).message}`);
     }
   }
 
-  /** Removes every temp file and every directory we created (best effort; never throws). */
-  async discard(): Promise<void> {
-    const fd = this.openFd;
-    this.openFd = null;
-    if (fd !== null) ignoreError(() => closeSync(fd));
-    for (const file of this.pending) ignoreError(() => unlinkSync(file.temp));
-    this.pending.length = 0;
-    for (const dir of [...this.createdDirs].reverse()) ignoreError(() => rmdirSync(dir));
+  /** Overwrite: keeps what is at the target aside (hard link, else moved) and moves the temp file there. */
+  private async replace(file: PendingFile): Promise<void> {
+    let backup: string | null = join(dirname(file.target), `.sft-${randomBytes(12).toString('hex')}.orig`);
+    try {
+      await link(file.target, backup);
+    } catch (err) {
+      const code = (err as NodeJS.ErrnoException).code;
+      if (code === 'ENOENT') backup = null;
+      else if ((await lstatOrNull(file.target))?.isDirectory()) throw new TransferError('exists', `${shownPath(file.target)} is a directory now; nothing was kept.`);
+      else await rename(file.target, backup); // no hard links here: move the original aside instead
+    }
+    try {
+      await rename(file.temp, file.target);
+    } catch (err) {
+      if (backup) await rename(backup, file.target).catch(() => undefined);
+      throw err;
+    }
+    this.replaced.push({ target: file.target, backup });
   }
 
-  /** A parent directory must be absent (we create it) or a real directory, never a symlink or a file. */
-  private checkParent(dir: string): void {
-    const info = lstatOrNull(dir);
-    if (info && !info.isDirectory()) {
-      throw new TransferError('unsafe_name', `${dir} exists and is not a directory (symlinks are not followed).`);
+  /** Puts back what replace() replaced, newest first. */
+  private async undoReplacements(): Promise<void> {
+    for (let r = this.replaced.pop(); r; r = this.replaced.pop()) {
+      if (r.backup) await rename(r.backup, r.target).catch(() => undefined);
+      else await unlink(r.target).catch(() => undefined);
     }
   }
 
-  private makeDir(dir: string): void {
+  /** Removes every temp file and every directory we created, deepest first (best effort; never throws). */
+  async discard(): Promise<void> {
+    await this.openHandle?.close().catch(() => undefined);
+    this.openHandle = null;
+    await Promise.all(this.pending.map((file) => unlink(file.temp).catch(() => undefined)));
+    this.pending.length = 0;
+    // Each one forgotten only once removed, so the exit hook still sees it if the process ends meanwhile.
+    while (this.createdDirs.length > 0) {
+      await rmdir(this.createdDirs[this.createdDirs.length - 1]).catch(() => undefined);
+      this.createdDirs.pop();
+    }
+    untilDiscarded.delete(this);
+  }
+
+  /** discard(), synchronously: for the exit hook only. */
+  discardSync(): void {
+    for (const r of this.replaced.splice(0).reverse()) ignoreErrors(() => (r.backup ? renameSync(r.backup, r.target) : unlinkSync(r.target)));
+    for (const file of this.pending.splice(0)) ignoreErrors(() => unlinkSync(file.temp));
+    for (const dir of this.createdDirs.splice(0).reverse()) ignoreErrors(() => rmdirSync(dir));
+  }
+
+  /** A parent directory must be absent (we create it) or a real directory, never a symlink or a file. */
+  private async checkParent(dir: string): Promise<void> {
+    const info = await lstatOrNull(dir);
+    if (info && !info.isDirectory()) {
+      throw new TransferError('unsafe_name', `${shownPath(dir)} exists and is not a directory (symlinks are not followed).`);
+    }
+  }
+
+  private async makeDir(dir: string): Promise<void> {
     try {
       mkdirSync(dir, { mode: 0o755 });
       this.createdDirs.push(dir);
@@ -153,70 +203,63 @@ export class OutputDir {
       if ((err as NodeJS.ErrnoException).code !== 'EEXIST') {
         throw new TransferError('io', `Cannot create ${dir}: ${(err as NodeJS.ErrnoException).code ?? 'error'}.`);
       }
-      this.checkParent(dir);
+      await this.checkParent(dir);
     }
-    this.madeDirs.add(dir);
   }
+}
+
+const fsyncAsync = promisify(fsync);
+const closeAsync = promisify(close);
+
+function tempFile(fd: number): TempFile {
+  return {
+    fd,
+    write: (data, offset, length) =>
+      new Promise((resolve, reject) => write(fd, data, offset, length, null, (err, bytesWritten) => (err ? reject(err) : resolve({ bytesWritten })))),
+    sync: () => fsyncAsync(fd),
+    close: () => closeAsync(fd),
+  };
+}
+
+/** Output directories with temp files or directories of ours still on disk (prepared, not yet committed or discarded). */
+const untilDiscarded = new Set<OutputDir>();
+process.on('exit', () => {
+  for (const output of untilDiscarded) output.discardSync();
+});
+
+function ignoreErrors(fn: () => void): void {
+  try {
+    fn();
+  } catch {
+    // best effort: an entry already gone, or not empty because someone else put a file there
+  }
+}
+
+/** A path that ends in a peer-chosen name, quoted and escaped for the terminal. */
+function shownPath(path: string): string {
+  return displayName(path);
 }
 
 /** link() fails if the target exists, so it never overwrites; fall back to check-then-rename where links are unsupported. */
-function placeWithoutClobber(temp: string, target: string): void {
+async function placeWithoutClobber(temp: string, target: string): Promise<void> {
   try {
-    linkSync(temp, target);
-    unlinkSync(temp);
+    await link(temp, target);
+    await unlink(temp);
     return;
   } catch (err) {
     const code = (err as NodeJS.ErrnoException).code;
-    if (code === 'EEXIST') throw new TransferError('exists', `${target} appeared during the transfer; nothing was kept.`);
+    if (code === 'EEXIST') throw new TransferError('exists', `${shownPath(target)} appeared during the transfer; nothing was kept.`);
     if (code !== 'EPERM' && code !== 'ENOTSUP' && code !== 'ENOSYS' && code !== 'EXDEV') throw err;
   }
-  if (lstatOrNull(target)) throw new TransferError('exists', `${target} appeared during the transfer; nothing was kept.`);
-  renameSync(temp, target);
+  if (await lstatOrNull(target)) throw new TransferError('exists', `${shownPath(target)} appeared during the transfer; nothing was kept.`);
+  await rename(temp, target);
 }
 
-function lstatOrNull(path: string): Stats | null {
+async function lstatOrNull(path: string): Promise<Awaited<ReturnType<typeof lstat>> | null> {
   try {
-    return lstatSync(path);
+    return await lstat(path);
   } catch (err) {
     if ((err as NodeJS.ErrnoException).code === 'ENOENT') return null;
     throw new TransferError('io', `Cannot inspect ${path}: ${(err as NodeJS.ErrnoException).code ?? 'error'}.`);
-  }
-}
-
-/** fsyncs every file in `paths`, SYNC_PARALLEL at a time; throws TransferError('io') if one fails. */
-async function syncFiles(paths: readonly string[]): Promise<void> {
-  let next = 0;
-  const lane = async (): Promise<void> => {
-    while (next < paths.length) await syncFile(paths[next++]);
-  };
-  try {
-    await Promise.all(Array.from({ length: Math.min(SYNC_PARALLEL, paths.length) }, lane));
-  } catch (err) {
-    throw new TransferError('io', `Cannot write a received file to disk: ${(err as NodeJS.ErrnoException).code ?? 'error'}.`, false, { cause: err });
-  }
-}
-
-/** Opens `path` (never through a symlink), fsyncs and closes it. */
-function syncFile(path: string): Promise<void> {
-  return new Promise((resolve, reject) => {
-    open(path, TEMP_SYNC_FLAGS, (openError, fd) => {
-      if (openError) return reject(openError);
-      fsync(fd, (syncError) => {
-        close(fd, (closeError) => {
-          const error = syncError ?? closeError;
-          if (error) reject(error);
-          else resolve();
-        });
-      });
-    });
-  });
-}
-
-/** Best-effort cleanup: the error of `action` is ignored. */
-function ignoreError(action: () => void): void {
-  try {
-    action();
-  } catch {
-    // cleanup goes on
   }
 }

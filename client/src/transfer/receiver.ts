@@ -12,6 +12,7 @@ import { FileWriter } from './file-writer';
 import { TransferError } from './errors';
 import { runConfirmation, runHandshake } from './handshake-step';
 import { parseManifest, type ManifestEntry } from './manifest';
+import { displayName } from './names';
 import { OutputDir } from './output';
 import { verifyTransfer } from './signature';
 import type { FileSummary, PhraseConfirmer, TransferContext, TransferEvents, TransferSummary } from './types';
@@ -57,7 +58,8 @@ export async function receiveFiles(
     }
     await output.commit();
     for (const summary of summaries) events.onFileDone?.(summary);
-    await channel.sendJson(FrameType.Result, { ok: true });
+    // Verified and kept: a sender that hangs up before our RESULT reaches it does not undo that.
+    await channel.sendJson(FrameType.Result, { ok: true }).catch(() => undefined);
     channel.close();
     return { bytes: total, files: summaries, verificationPhrase };
   } catch (err) {
@@ -76,7 +78,7 @@ async function receiveOneFile(
   events: TransferEvents,
 ): Promise<FileSummary> {
   const hasher = new FileHasher();
-  const writer = new FileWriter(output.createTemp(entry.name), entry.size);
+  const writer = new FileWriter((await output.createTemp(entry.name)).fd, entry.size);
   let fileEnd: Buffer;
   try {
     fileEnd = await receiveChunks(channel, opener, hasher, writer, entry, progress, events);
@@ -86,12 +88,12 @@ async function receiveOneFile(
     await writer.settle(); // no write may still use the descriptor when the failure path closes it
     throw err;
   }
-  output.finishTemp();
+  await output.finishTemp();
   const claimed = parseJson<{ index?: unknown; crc32?: unknown; sha256?: unknown }>(fileEnd, 'FILE_END');
   const digests = hasher.digest();
   if (claimed.index !== index) throw new TransferError('protocol', `FILE_END for file ${String(claimed.index)} arrived during file ${index}.`);
   if (claimed.crc32 !== digests.crc32 || claimed.sha256 !== digests.sha256) {
-    throw new TransferError('integrity', `${entry.name}: CRC32 or SHA-256 does not match what the sender computed; nothing was kept.`);
+    throw new TransferError('integrity', `${displayName(entry.name)}: CRC32 or SHA-256 does not match what the sender computed; nothing was kept.`);
   }
   return { name: entry.name, size: entry.size, ...digests, savedAs: output.targetOf(entry.name) };
 }

@@ -16,7 +16,7 @@ describe(describeError.name, () => {
     [new ApiError(403, 'not_invited', 'x'), ExitCode.NotAllowed],
     [new ApiError(410, 'session_closed', 'x', 'cancelled'), ExitCode.Closed],
     [new ApiError(400, 'validation_failed', 'x'), ExitCode.Usage],
-    [new ApiError(404, 'session_not_found', 'x'), ExitCode.Failure],
+    [new ApiError(404, 'session_not_found', 'x'), ExitCode.NotAllowed], // an unknown id looks like another pair's session: not allowed
     [new ServerUnreachableError('https://x', 'ECONNREFUSED'), ExitCode.Unreachable],
     [new ServerNotTrustedError('https://x', 'SELF_SIGNED_CERT_IN_CHAIN', false), ExitCode.Unreachable],
     [new TransferError('integrity', 'x'), ExitCode.Integrity],
@@ -38,6 +38,12 @@ describe(describeError.name, () => {
     expect(describeError(new ServerNotTrustedError('https://x', 'SELF_SIGNED_CERT_IN_CHAIN', false)).lines[1]).toMatch(/--ca/);
   });
 
+  it('tells a limit store that does not answer (503 rate_limit_unavailable) from a database that does not', () => {
+    const limits = describeError(new ApiError(503, 'rate_limit_unavailable', 'x'));
+    expect(limits.code).toBe(ExitCode.Unreachable);
+    expect(limits.lines[1]).toMatch(/Redis/);
+    expect(describeError(new ApiError(503, 'database_unavailable', 'x')).lines[1]).toMatch(/database/);
+  });
   it('says what failed in a transfer and what to do next', () => {
     expect(describeError(new TransferError('exists', 'a.txt exists.')).lines).toEqual(['Transfer failed: a.txt exists.', expect.stringMatching(/--overwrite/)]);
     expect(describeError(new TransferError('integrity', 'bad chunk')).lines[1]).toMatch(/Nothing was kept/);

@@ -6,7 +6,7 @@ import type { Deps } from '../../src/commands/deps';
 import { parseVerificationPhrase, phraseConfirmer } from '../../src/commands/verify-phrase';
 import { receiveFiles, sendFiles } from '../../src/transfer';
 import { makeTestDeps } from '../helpers/fake-deps';
-import { duplexPair, makeContexts, withTempDir } from '../transfer/fixtures';
+import { duplexPair, makeContexts, withTempDir } from '../../../test/support/hostile-peer';
 
 let cleanUp: () => Promise<void> = async () => undefined;
 afterEach(() => cleanUp());

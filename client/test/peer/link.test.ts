@@ -7,7 +7,7 @@ import { afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { makeEphemeralCert, type KeyAndCert } from '../../../certs/src/x509';
 import { dialPeer, listenForPeer, type PeerCertificate, type PeerListener } from '../../src/peer';
 import { receiveFiles, sendFiles } from '../../src/transfer';
-import { listTree, makeContexts, makeParty, withTempDir } from '../transfer/fixtures';
+import { listTree, makeContexts, makeParty, withTempDir } from '../../../test/support/hostile-peer';
 
 let hostCert: KeyAndCert;
 let joinerCert: KeyAndCert;

@@ -43,6 +43,23 @@ describe(Reporter.name, () => {
     expect(JSON.parse(stdout.lines[0]).username).toBe('alice');
   });
 
+  it('writes control, bidi, C1 and format characters in json mode as \\u escapes, keeping the same JSON value', () => {
+    const { reporter, stdout } = make('json');
+    const reason = 'x\u001b[2J\u202Eevil\u2067\u009b31m\u061c\u{E0041}\u2028';
+    reporter.result('session', { reason }, '');
+    expect(stdout.lines[0]).not.toMatch(/[\p{Cc}\p{Cf}\p{Zl}\p{Zp}]/u);
+    expect(stdout.lines[0]).toContain('\\u202e');
+    expect(JSON.parse(stdout.lines[0]).reason).toBe(reason);
+  });
+
+  it('writes C1 controls, bidi overrides and line separators in json mode as \\u escapes, keeping the value', () => {
+    const { reporter, stdout } = make('json');
+    const name = 'a\u009b31m\u202egpj.exe\u2028x';
+    reporter.result('offer', { name }, '');
+    expect(stdout.text).not.toMatch(/[\u009b\u202e\u2028]/);
+    expect(JSON.parse(stdout.lines[0]).name).toBe(name);
+  });
+
   it('adds its context fields to every json event', () => {
     const stdout = new MemoryStream();
     const reporter = new Reporter({ mode: 'json', stdout, stderr: new MemoryStream(), context: { actor: 'bob' } });

@@ -1,5 +1,7 @@
+import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { checkNameCollisions, displayName, safeRelativeName } from '../../src/transfer/names';
+import { FORMAT_CHARACTERS, hostileName, surrogateTwins } from '../../../test/support/hostile-peer/names';
 
 describe(safeRelativeName.name, () => {
   it.each([
@@ -90,5 +92,89 @@ describe(displayName.name, () => {
 
   it('escapes terminal escape sequences', () => {
     expect(displayName('a\u001b[31mb')).toBe('"a\\u001b[31mb"');
+  });
+});
+
+describe('names decided once, as the bytes that will be on disk', () => {
+  /** What the file system will be asked for: the UTF-8 bytes node makes of the name. */
+  const diskBytes = (name: string) => Buffer.from(name, 'utf8');
+
+  it('refuses names that are not well-formed Unicode (lone surrogates)', () => {
+    for (const name of ['dup\uD800.txt', 'dup\uDBFF.txt', 'd\uDBFF/x.txt', '\uDC00', 'a\uDFFFb']) {
+      expect(() => safeRelativeName(name), JSON.stringify(name)).toThrow(expect.objectContaining({ code: 'unsafe_name' }));
+    }
+  });
+
+  it('accepts a well-formed astral character (a surrogate pair)', () => {
+    expect(safeRelativeName('photo-\u{1F600}.jpg')).toBe('photo-\u{1F600}.jpg');
+  });
+
+  it('returns only names that are well-formed, free of control and format characters, and survive the trip to disk bytes unchanged', () => {
+    fc.assert(
+      fc.property(hostileName, (name) => {
+        let accepted: string;
+        try {
+          accepted = safeRelativeName(name);
+        } catch (error) {
+          expect(error).toMatchObject({ code: 'unsafe_name' });
+          return;
+        }
+        expect(accepted).not.toMatch(/[\p{Cs}\p{Cc}\p{Cf}\p{Zl}\p{Zp}]/u);
+        expect(diskBytes(accepted).toString('utf8')).toBe(accepted);
+      }),
+      { numRuns: 2000 },
+    );
+  });
+
+  it('never lets two accepted names of one transfer land on the same disk name', () => {
+    fc.assert(
+      fc.property(fc.array(hostileName, { minLength: 2, maxLength: 6 }), (names) => {
+        let accepted: string[];
+        try {
+          accepted = names.map((n) => safeRelativeName(n));
+          checkNameCollisions(accepted);
+        } catch (error) {
+          expect(error).toMatchObject({ code: 'unsafe_name' });
+          return;
+        }
+        const keys = accepted.map((n) => diskBytes(n).toString('utf8').normalize('NFC').toLowerCase());
+        expect(new Set(keys).size).toBe(keys.length);
+      }),
+      { numRuns: 2000 },
+    );
+  });
+
+  it('refuses every pair of names that differ only in a lone surrogate', () => {
+    fc.assert(
+      fc.property(surrogateTwins, ([a, b]) => {
+        expect(() => checkNameCollisions([a, b].map((n) => safeRelativeName(n)))).toThrow(expect.objectContaining({ code: 'unsafe_name' }));
+      }),
+    );
+  });
+});
+
+describe('format characters (the whole \\p{Cf} class)', () => {
+  it(`refuses each of the ${FORMAT_CHARACTERS.length} format characters in a name, U+061C included`, () => {
+    expect(FORMAT_CHARACTERS).toContain('\u061c');
+    const accepted = FORMAT_CHARACTERS.filter((c) => {
+      try {
+        safeRelativeName(`a${c}b.txt`);
+        return true;
+      } catch {
+        return false;
+      }
+    });
+    expect(accepted.map((c) => `U+${c.codePointAt(0)!.toString(16).toUpperCase().padStart(4, '0')}`)).toEqual([]);
+  });
+
+  it('shows every format character and lone surrogate escaped, never raw', () => {
+    fc.assert(
+      fc.property(hostileName, (name) => {
+        expect(displayName(name)).not.toMatch(/[\p{Cs}\p{Cc}\p{Cf}\p{Zl}\p{Zp}]/u);
+      }),
+      { numRuns: 2000 },
+    );
+    expect(displayName('a\u061cb')).toBe('"a\\u061cb"');
+    expect(displayName('tag\u{E0041}')).toBe('"tag\\udb40\\udc41"');
   });
 });

@@ -5,7 +5,7 @@ import { describe, expect, it } from 'vitest';
 import { FrameDecoder, FrameType, type Frame } from '../../src/protocol';
 import { receiveFiles, sendFiles } from '../../src/transfer';
 import { runConfirmation } from '../../src/transfer/handshake-step';
-import { duplexPair, makeContexts, withTempDir } from './fixtures';
+import { duplexPair, makeContexts, withTempDir } from '../../../test/support/hostile-peer';
 
 /** Records the frames passing in one direction. */
 function tap(into: Frame[]): Transform {

@@ -28,18 +28,18 @@ export class AuthService {
   }
 
   async register(body: RegisterDto, address: string): Promise<UserView> {
-    this.rateLimiter.consumeRegister(address);
+    await this.rateLimiter.consumeRegister(address);
     const user = await this.users.create(body.username, () => this.hasher.hash(body.password));
     return { id: user.id, username: user.username };
   }
 
   async login(body: LoginDto, address: string): Promise<LoginView> {
     const username = normalizeUsername(body.username);
-    this.rateLimiter.consumeLogin(username, address);
+    await this.rateLimiter.consumeLogin(username, address);
     const user = await this.users.findByUsername(body.username, true);
     const ok = await this.hasher.verify(body.password, user?.passwordHash ?? null);
     if (!user || !ok) throw new AuthError(AuthErrorCode.InvalidCredentials);
-    this.rateLimiter.resetAccount(username);
+    await this.rateLimiter.resetAccount(username);
     const now = Math.floor(Date.now() / 1000);
     const exp = now + this.config.tokenTtlSeconds;
     const token = await this.jwt.signAsync({ sub: user.id, username: user.username, jti: randomUUID(), iat: now, exp });

@@ -39,6 +39,7 @@ export enum RequestErrorCode {
   ValidationFailed = 'validation_failed',
   PayloadTooLarge = 'payload_too_large',
   RateLimited = 'rate_limited',
+  RateLimitUnavailable = 'rate_limit_unavailable',
   DatabaseUnavailable = 'database_unavailable',
   NotFound = 'not_found',
 }
@@ -47,9 +48,13 @@ const REQUEST_ERRORS: ErrorTable<RequestErrorCode> = {
   [RequestErrorCode.ValidationFailed]: { status: HttpStatus.BAD_REQUEST, message: 'The request is invalid.' },
   [RequestErrorCode.PayloadTooLarge]: {
     status: HttpStatus.PAYLOAD_TOO_LARGE,
-    message: `The request body is too large: at most ${BODY_LIMIT_TEXT} (${SESSION_BODY_LIMIT_TEXT} for creating or reporting on a session).`,
+    message: `The request body is too large: at most ${BODY_LIMIT_TEXT} (${SESSION_BODY_LIMIT_TEXT} for creating or reporting on a session, or announcing a delivery).`,
   },
   [RequestErrorCode.RateLimited]: { status: HttpStatus.TOO_MANY_REQUESTS, message: 'Too many attempts; wait a while and try again.' },
+  [RequestErrorCode.RateLimitUnavailable]: {
+    status: HttpStatus.SERVICE_UNAVAILABLE,
+    message: 'The shared rate-limit store (Redis) does not answer, so this limit cannot be checked; try again later.',
+  },
   [RequestErrorCode.DatabaseUnavailable]: {
     status: HttpStatus.SERVICE_UNAVAILABLE,
     message: 'The database does not answer; try again later.',

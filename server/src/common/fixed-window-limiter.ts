@@ -1,85 +1,48 @@
 import { RequestError, RequestErrorCode } from './app-error';
-
-/** One key's counter in its current window. */
-export interface CounterWindow {
-  count: number;
-  /** Epoch milliseconds when the window ends and the count starts over. */
-  resetsAt: number;
-}
-
-/**
- * Where the counters live. In memory today (one server process holds them; a restart forgets them);
- * a shared store (Redis) can take its place so that several server processes count together.
- */
-export interface CounterStore {
-  get(key: string): CounterWindow | undefined;
-  set(key: string, window: CounterWindow): void;
-  delete(key: string): void;
-}
-
-/** Counters in a Map that forgets ended windows once it holds many keys. */
-export class MemoryCounterStore implements CounterStore {
-  private readonly windows = new Map<string, CounterWindow>();
-
-  constructor(private readonly maxKeys = 10_000) {}
-
-  get(key: string): CounterWindow | undefined {
-    return this.windows.get(key);
-  }
-
-  set(key: string, window: CounterWindow): void {
-    if (!this.windows.has(key) && this.windows.size >= this.maxKeys) this.forgetEnded(Date.now());
-    this.windows.set(key, window);
-  }
-
-  delete(key: string): void {
-    this.windows.delete(key);
-  }
-
-  private forgetEnded(now: number): void {
-    for (const [key, window] of this.windows) if (window.resetsAt <= now) this.windows.delete(key);
-  }
-}
+import type { CounterLimit, CounterStore, CounterWindow } from './counter-store';
 
 /**
  * Fixed-window counters: each key may count up to its limit per window; once there, `check` and `consume`
  * refuse with `rate_limited` (429, with Retry-After) until the window ends. The login, register and lookup
- * limits are all this one mechanism with different keys and limits.
+ * limits are all this one mechanism with different keys and limits. `name` keeps each limiter's keys apart
+ * in the store they share. A store that cannot answer makes every method throw `rate_limit_unavailable` (503).
  */
 export class FixedWindowLimiter {
   constructor(
+    private readonly name: string,
     private readonly windowMs: number,
-    private readonly store: CounterStore = new MemoryCounterStore(),
+    private readonly store: CounterStore,
   ) {}
 
   /** Throws `rate_limited` (with `message`, if given) when any key is at its limit; counts nothing. */
-  check(keys: readonly (readonly [key: string, limit: number])[], message?: string, now = Date.now()): void {
-    for (const [key, limit] of keys) {
-      const window = this.store.get(key);
-      if (window && window.resetsAt > now && window.count >= limit) {
-        throw new RequestError(RequestErrorCode.RateLimited, message, Math.max(1, Math.ceil((window.resetsAt - now) / 1000)));
-      }
+  async check(limits: readonly CounterLimit[], message?: string, now = Date.now()): Promise<void> {
+    for (const [key, limit] of limits) {
+      const window = await this.store.read(this.key(key), now);
+      if (window && window.count >= limit) throw refusal(window, now, message);
     }
   }
 
   /** Counts one against each key, starting a new window where the old one ended. */
-  count(keys: readonly string[], now = Date.now()): void {
-    for (const key of keys) {
-      const window = this.store.get(key);
-      if (window && window.resetsAt > now) this.store.set(key, { ...window, count: window.count + 1 });
-      else this.store.set(key, { count: 1, resetsAt: now + this.windowMs });
-    }
+  async count(keys: readonly string[], now = Date.now()): Promise<void> {
+    for (const key of keys) await this.store.increment(this.key(key), this.windowMs, now);
   }
 
-  /** `check` then `count`: counts an attempt only when no key is over its limit. */
-  consume(keys: readonly (readonly [key: string, limit: number])[], message?: string): void {
-    const now = Date.now();
-    this.check(keys, message, now);
-    this.count(keys.map(([key]) => key), now);
+  /** `check` then `count` in one atomic step: counts an attempt only when no key is over its limit. */
+  async consume(limits: readonly CounterLimit[], message?: string, now = Date.now()): Promise<void> {
+    const full = await this.store.consume(limits.map(([key, limit]) => [this.key(key), limit] as const), this.windowMs, now);
+    if (full) throw refusal(full, now, message);
   }
 
   /** Starts the key's count over. */
-  reset(key: string): void {
-    this.store.delete(key);
+  async reset(key: string): Promise<void> {
+    await this.store.delete(this.key(key));
   }
+
+  private key(key: string): string {
+    return `${this.name}:${key}`;
+  }
+}
+
+function refusal(window: CounterWindow, now: number, message?: string): RequestError {
+  return new RequestError(RequestErrorCode.RateLimited, message, Math.max(1, Math.ceil((window.resetsAt - now) / 1000)));
 }

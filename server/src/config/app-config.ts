@@ -15,6 +15,8 @@ export type DatabaseConfig =
  */
 export class AppConfig {
   readonly port: number;
+  /** The port of the relay started beside the server, or null for none. */
+  readonly relayPort: number | null;
   readonly host: string;
   readonly dataDir: string;
   readonly database: DatabaseConfig;
@@ -29,6 +31,19 @@ export class AppConfig {
   readonly loginAddressLimit: number;
   readonly loginWindowSeconds: number;
   readonly sessionLookupLimit: number;
+  /** How often a long-poll re-reads its session even without a wake-up (the fallback when wake-ups are lost). */
+  readonly waitRecheckMs: number;
+  /** Redis shared by several servers (limits, wake-ups, sweeper lock), or null: one server, all in process. */
+  readonly redisUrl: string | null;
+  /** Prefix of every Redis key and channel, so several deployments (or test runs) can share one Redis. */
+  readonly redisPrefix: string;
+  /** Stored deliveries (issue 13): where the ciphertext lives, per-account quota and largest delivery, in bytes. */
+  readonly storeDir: string;
+  readonly storeQuotaBytes: number;
+  readonly storeMaxBytes: number;
+  /** Seconds a stored delivery waits for its recipient by default, and at most. */
+  readonly deliveryTtlSeconds: number;
+  readonly deliveryMaxTtlSeconds: number;
   readonly quiet: boolean;
   /** Environment the secrets are read from (SFT_JWT_SECRET, SFT_MASTER_KEY). */
   readonly env: NodeJS.ProcessEnv;
@@ -48,9 +63,14 @@ export class AppConfig {
       throw new ConfigError('SFT_TLS_CERT and SFT_TLS_KEY must be given together.');
     }
     const bcryptCost = read.integer('bcryptCost', options.bcryptCost, 'SFT_BCRYPT_COST', 12, 12, 20);
+    const storeQuotaBytes = read.integer('storeQuota', options.storeQuota, 'SFT_STORE_QUOTA', 2 * GIB, 0, Number.MAX_SAFE_INTEGER);
+    const deliveryMaxTtlSeconds = read.integer(
+      'deliveryMaxTtlSeconds', options.deliveryMaxTtlSeconds, 'SFT_DELIVERY_MAX_TTL', 30 * 86400, 60, 365 * 86400,
+    );
     return new AppConfig({
       port: read.integer('port', options.port, 'SFT_PORT', 8443, 0, 65535),
       host: read.text('host', options.host, 'SFT_HOST', '127.0.0.1'),
+      relayPort: relayPortOf(options, read),
       dataDir,
       database: withPasswordFromFile(
         parseDatabaseUrl(options.dbUrl ?? env.SFT_DB_URL ?? `sqlite:${join(dataDir, 'sft.sqlite')}`),
@@ -75,11 +95,23 @@ export class AppConfig {
       sessionLookupLimit: read.integer(
         'sessionLookupLimit', options.sessionLookupLimit, 'SFT_SESSION_LOOKUP_LIMIT', 30, 1, 1_000_000,
       ),
+      waitRecheckMs: Math.round(
+        1000 * read.number('waitRecheckSeconds', options.waitRecheckSeconds, 'SFT_WAIT_RECHECK', 1, 0.05, 60),
+      ),
+      redisUrl: parseRedisUrl(options.redisUrl ?? env.SFT_REDIS_URL),
+      redisPrefix: read.text('redisPrefix', options.redisPrefix, 'SFT_REDIS_PREFIX', 'sft:'),
+      storeDir: resolve(options.storeDir ?? env.SFT_STORE_DIR ?? join(dataDir, 'deliveries')),
+      storeQuotaBytes,
+      storeMaxBytes: read.integer('storeMaxBytes', options.storeMaxBytes, 'SFT_STORE_MAX_BYTES', Math.min(GIB, storeQuotaBytes), 0, storeQuotaBytes),
+      deliveryTtlSeconds: read.integer('deliveryTtlSeconds', options.deliveryTtlSeconds, 'SFT_DELIVERY_TTL', Math.min(7 * 86400, deliveryMaxTtlSeconds), 60, deliveryMaxTtlSeconds),
+      deliveryMaxTtlSeconds,
       quiet: options.quiet ?? false,
       env,
     });
   }
 }
+
+const GIB = 1024 ** 3;
 
 /** Parses 'sqlite:PATH' (relative paths are resolved) or 'mysql://…'. */
 export function parseDatabaseUrl(url: string): DatabaseConfig {
@@ -97,6 +129,21 @@ export function parseDatabaseUrl(url: string): DatabaseConfig {
     return { type: 'mysql', url };
   }
   throw new ConfigError('the database URL must start with "sqlite:" or "mysql://".');
+}
+
+/** 'redis://…' or 'rediss://…' (TLS); empty or absent means no Redis. */
+export function parseRedisUrl(url: string | undefined): string | null {
+  if (url === undefined || url.trim() === '') return null;
+  let parsed: URL;
+  try {
+    parsed = new URL(url);
+  } catch {
+    throw new ConfigError('the Redis URL (SFT_REDIS_URL) is not a valid redis:// URL.');
+  }
+  if (parsed.protocol !== 'redis:' && parsed.protocol !== 'rediss:') {
+    throw new ConfigError('the Redis URL (SFT_REDIS_URL) must start with "redis://" or "rediss://".');
+  }
+  return url;
 }
 
 /** Reads one setting from an option, else the environment, else a default — and checks its range. */
@@ -126,4 +173,11 @@ class SettingReader {
     if (value.trim() === '') throw new ConfigError(`${name} (${envName}) must not be empty.`);
     return value;
   }
+}
+
+/** The relay port: none when turned off; relayPort, else SFT_RELAY_PORT, else 8444 when started by default. */
+function relayPortOf(options: ServerOptions, read: SettingReader): number | null {
+  if (options.relay === 'off' || options.relayPort === null) return null;
+  if (options.relay !== 'default' && options.relayPort === undefined) return null;
+  return read.integer('relayPort', options.relayPort, 'SFT_RELAY_PORT', 8444, 0, 65535);
 }

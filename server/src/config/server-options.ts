@@ -31,8 +31,32 @@ export interface ServerOptions {
   loginWindowSeconds?: number;
   /** Lookups of unknown session ids per user per window before 429 (env SFT_SESSION_LOOKUP_LIMIT, default 30). */
   sessionLookupLimit?: number;
+  /** Seconds between a long-poll's re-reads of its session when no wake-up comes (env SFT_WAIT_RECHECK, default 1). */
+  waitRecheckSeconds?: number;
+  /** redis://… shared by several servers (env SFT_REDIS_URL). Default: none, limits and wake-ups stay in process. */
+  redisUrl?: string;
+  /** Prefix of the server's Redis keys and channels (env SFT_REDIS_PREFIX, default 'sft:'). */
+  redisPrefix?: string;
+  /** Directory of stored delivery ciphertext (env SFT_STORE_DIR, default <dataDir>/deliveries). */
+  storeDir?: string;
+  /** Bytes of stored deliveries one account may have waiting (env SFT_STORE_QUOTA, default 2 GiB). */
+  storeQuota?: number;
+  /** Largest stored delivery in bytes (env SFT_STORE_MAX_BYTES, default 1 GiB, at most the quota). */
+  storeMaxBytes?: number;
+  /** Default seconds a stored delivery waits (env SFT_DELIVERY_TTL, default 7 days). */
+  deliveryTtlSeconds?: number;
+  /** Most seconds a sender may ask a stored delivery to wait (env SFT_DELIVERY_MAX_TTL, default 30 days). */
+  deliveryMaxTtlSeconds?: number;
   /** Deadlines for slow or stalled clients (slowloris); see connection-limits.ts. Not read from the environment. */
   connectionLimits?: Partial<ConnectionLimits>;
+  /**
+   * Start the relay (relay/src) beside the server, with the server's certificate: 'default' (what
+   * `sft server` passes) starts it on relayPort / SFT_RELAY_PORT / 8444; absent or 'off' starts none,
+   * unless relayPort is given. Tickets name it, unless SFT_RELAY_URL is set.
+   */
+  relay?: 'default' | 'off';
+  /** The relay's port (0 = any free port); null = no relay here. */
+  relayPort?: number | null;
   /** No request logs on stdout. */
   quiet?: boolean;
   /** Environment to read instead of process.env (tests). */

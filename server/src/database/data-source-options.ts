@@ -5,6 +5,7 @@
  */
 import type { DataSourceOptions } from 'typeorm';
 import { RevokedToken } from '../auth/revoked-token.entity';
+import { Delivery } from '../deliveries/delivery.entity';
 import type { DatabaseConfig } from '../config/app-config';
 import { Session } from '../sessions/session.entity';
 import { User } from '../users/user.entity';
@@ -12,13 +13,19 @@ import { CreateUsers1763900000000 } from './migrations/1763900000000-CreateUsers
 import { CreateRevokedTokens1763900000001 } from './migrations/1763900000001-CreateRevokedTokens';
 import { CreateSessions1763900000002 } from './migrations/1763900000002-CreateSessions';
 import { WidenSessionFileLists1763900000003 } from './migrations/1763900000003-WidenSessionFileLists';
+import { AddDeliveryKeys1763900000004 } from './migrations/1763900000004-AddDeliveryKeys';
+import { CreateDeliveries1763900000005 } from './migrations/1763900000005-CreateDeliveries';
+import { SessionPaths1763900001200 } from './migrations/1763900001200-SessionPaths';
 
-export const ENTITIES = [User, RevokedToken, Session];
+export const ENTITIES = [User, RevokedToken, Session, Delivery];
 export const MIGRATIONS = [
   CreateUsers1763900000000,
   CreateRevokedTokens1763900000001,
   CreateSessions1763900000002,
   WidenSessionFileLists1763900000003,
+  AddDeliveryKeys1763900000004,
+  CreateDeliveries1763900000005,
+  SessionPaths1763900001200,
 ];
 
 /** Connection options for SQLite (better-sqlite3) or MySQL/MariaDB (mysql2). Never `synchronize`. */

@@ -18,6 +18,19 @@ export enum ReportRole {
   Receiver = 'receiver',
 }
 
+/** The host's `--relay`: whether it waits at the relay too (auto), never, or only there (no direct endpoint). */
+export enum RelayMode {
+  Auto = 'auto',
+  Never = 'never',
+  Only = 'only',
+}
+
+/** The path a transfer took between the peers. */
+export enum LinkPath {
+  Direct = 'direct',
+  Relay = 'relay',
+}
+
 export const OPEN_STATES: readonly SessionState[] = [SessionState.Waiting, SessionState.Joined];
 
 export function isOpen(state: SessionState): boolean {

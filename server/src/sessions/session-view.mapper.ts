@@ -1,5 +1,6 @@
-import type { SessionView } from './dto/session-view.dto';
+import type { OfferView, SessionView } from './dto/session-view.dto';
 import { formatSessionId } from './session-id';
+import { RelayMode } from './session-state';
 import type { Session } from './session.entity';
 
 /** Maps a session row to what participants see (never the key). */
@@ -12,7 +13,10 @@ export function toSessionView(session: Session): SessionView {
     host: session.hostUsername,
     joiner: session.joinerUsername,
     invitee: session.inviteeUsername,
-    endpoint: { host: session.endpointHost, port: session.endpointPort },
+    endpoint: session.hostRelay === RelayMode.Only ? null : { host: session.endpointHost, port: session.endpointPort },
+    candidates: session.hostRelay === RelayMode.Only ? [] : [{ host: session.endpointHost, port: session.endpointPort }, ...(session.candidates ?? [])],
+    relay: session.hostRelay,
+    path: session.path,
     hostCertificate: session.hostCertificate,
     hostFingerprint: session.hostFingerprint,
     joinerCertificate: session.joinerCertificate,
@@ -23,5 +27,17 @@ export function toSessionView(session: Session): SessionView {
     createdAt: session.createdAt.toISOString(),
     expiresAt: session.expiresAt.toISOString(),
     closedAt: session.closedAt ? session.closedAt.toISOString() : null,
+  };
+}
+
+/** What an invitee sees of a waiting session opened for them: who, which way, what, until when. */
+export function toOfferView(session: Session): OfferView {
+  return {
+    id: formatSessionId(session.id),
+    direction: session.direction,
+    host: session.hostUsername,
+    files: session.files,
+    createdAt: session.createdAt.toISOString(),
+    expiresAt: session.expiresAt.toISOString(),
   };
 }

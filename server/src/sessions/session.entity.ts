@@ -1,5 +1,5 @@
 import { Column, Entity, Index, PrimaryColumn } from 'typeorm';
-import { SessionDirection, SessionState } from './session-state';
+import { LinkPath, RelayMode, SessionDirection, SessionState } from './session-state';
 
 /** A file as a participant reported it. */
 export interface ReportedFile {
@@ -58,11 +58,24 @@ export class Session {
   @Column({ name: 'invitee_username', type: 'varchar', length: 32, nullable: true })
   inviteeUsername: string | null;
 
+  /** '' and 0 when the host has no direct endpoint (`--relay only`). */
   @Column({ name: 'endpoint_host', type: 'varchar', length: 255 })
   endpointHost: string;
 
   @Column({ name: 'endpoint_port', type: 'int' })
   endpointPort: number;
+
+  /** More addresses the host may be dialled at, besides the endpoint: JSON `[{ host, port }]`, NULL for none. */
+  @Column({ type: 'simple-json', nullable: true })
+  candidates: { host: string; port: number }[] | null;
+
+  /** The host's `--relay` mode. */
+  @Column({ name: 'host_relay', type: 'varchar', length: 8, default: RelayMode.Auto })
+  hostRelay: RelayMode;
+
+  /** The path the transfer took, from the first report that names it; NULL before. */
+  @Column({ type: 'varchar', length: 8, nullable: true })
+  path: LinkPath | null;
 
   @Column({ name: 'host_certificate', type: 'text' })
   hostCertificate: string;

@@ -1,8 +1,8 @@
 import { Injectable } from '@nestjs/common';
 import { InjectRepository } from '@nestjs/typeorm';
-import { In, IsNull, LessThan, Repository } from 'typeorm';
+import { In, IsNull, LessThan, MoreThanOrEqual, Repository } from 'typeorm';
 import { PlainRows } from '../common/plain-rows';
-import { SessionState } from './session-state';
+import { SessionState, type LinkPath } from './session-state';
 import { Session, type StoredReport } from './session.entity';
 
 /** The columns a close sets: the key is always erased. */
@@ -56,6 +56,15 @@ export class SessionRepository {
     });
   }
 
+  /** Live offers: waiting sessions nobody joined yet that were opened for `userId` (`--to`), newest first. */
+  listOffersFor(userId: string, now: Date, limit: number): Promise<Session[]> {
+    return this.sessions.find({
+      where: { inviteeId: userId, state: SessionState.Waiting, joinerId: IsNull(), expiresAt: MoreThanOrEqual(now) },
+      order: { createdAt: 'DESC', id: 'ASC' },
+      take: limit,
+    });
+  }
+
   /** The row as it is now (it exists: sessions are never deleted). */
   get(id: string): Promise<Session> {
     return this.sessions.findOneOrFail({ where: { id } });
@@ -68,9 +77,12 @@ export class SessionRepository {
   }
 
   /** Stores one side's report if the session is joined and that side has not reported; false otherwise. */
-  async storeReport(id: string, column: 'senderReport' | 'receiverReport', report: StoredReport): Promise<boolean> {
+  async storeReport(id: string, column: 'senderReport' | 'receiverReport', report: StoredReport, path?: LinkPath): Promise<boolean> {
     const stored = await this.sessions.update({ id, state: SessionState.Joined, [column]: IsNull() }, { [column]: report });
-    return (stored.affected ?? 0) > 0;
+    if ((stored.affected ?? 0) === 0) return false;
+    // The path the link took: the first report that names it sets it.
+    if (path) await this.sessions.update({ id, path: IsNull() }, { path });
+    return true;
   }
 
   /** Closes the session if it is still in one of the `from` states; false when it was not. */

@@ -1,9 +1,9 @@
-import { Body, Controller, Get, HttpCode, Param, Post, Query } from '@nestjs/common';
-import { ApiBearerAuth, ApiTags } from '@nestjs/swagger';
+import { Body, Controller, Get, HttpCode, Ip, Param, Post, Query } from '@nestjs/common';
+import { ApiBearerAuth, ApiOkResponse, ApiTags } from '@nestjs/swagger';
 import type { AuthUser } from '../common/authenticated-request';
 import { CurrentUser } from '../common/current-user.decorator';
 import { CancelDto, CreateSessionDto, JoinSessionDto, ReportDto, WaitQueryDto } from './dto/session-requests.dto';
-import { CreatedSessionView, JoinedSessionView, SessionView } from './dto/session-view.dto';
+import { CreatedSessionView, JoinedSessionView, OfferView, SessionView } from './dto/session-view.dto';
 import { DEFAULT_WAIT_SECONDS } from './session-limits';
 import { SessionsService } from './sessions.service';
 
@@ -14,13 +14,20 @@ export class SessionsController {
   constructor(private readonly sessions: SessionsService) {}
 
   @Post()
-  create(@CurrentUser() user: AuthUser, @Body() body: CreateSessionDto): Promise<CreatedSessionView> {
-    return this.sessions.create(user, body);
+  create(@CurrentUser() user: AuthUser, @Body() body: CreateSessionDto, @Ip() ip: string): Promise<CreatedSessionView> {
+    return this.sessions.create(user, body, ip);
   }
 
   @Get()
   list(@CurrentUser() user: AuthUser): Promise<SessionView[]> {
     return this.sessions.list(user);
+  }
+
+  /** Waiting sessions opened for me (`--to` me) that I can still join. Declared before `:id`. */
+  @Get('offers')
+  @ApiOkResponse({ type: [OfferView] })
+  offers(@CurrentUser() user: AuthUser): Promise<OfferView[]> {
+    return this.sessions.offers(user);
   }
 
   @Get(':id')

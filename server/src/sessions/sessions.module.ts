@@ -14,5 +14,6 @@ import { SessionsService } from './sessions.service';
   imports: [TypeOrmModule.forFeature([Session]), UsersModule, AuthModule],
   controllers: [SessionsController],
   providers: [SessionsService, SessionRepository, SessionKeyCipher, SessionChanges, SessionSweeper],
+  exports: [SessionsService],
 })
 export class SessionsModule {}

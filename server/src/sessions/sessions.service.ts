@@ -5,21 +5,19 @@ import { LookupLimiter } from '../common/lookup-limiter';
 import { AppConfig } from '../config/app-config';
 import { UsersService } from '../users/users.service';
 import { UserError, UserErrorCode } from '../users/users.errors';
-import type { CancelDto, CreateSessionDto, JoinSessionDto, ReportDto } from './dto/session-requests.dto';
-import type { CreatedSessionView, JoinedSessionView, SessionView } from './dto/session-view.dto';
+import { MAX_CANDIDATES, type CancelDto, type CreateSessionDto, type JoinSessionDto, type ReportDto } from './dto/session-requests.dto';
+import type { CreatedSessionView, JoinedSessionView, OfferView, SessionView } from './dto/session-view.dto';
 import { readPeerCertificate } from './peer-certificate';
 import { SessionChanges } from './session-changes';
 import { newSessionId, parseSessionId } from './session-id';
 import { SessionKeyCipher } from './session-key-cipher';
 import { decideOutcome } from './session-outcome';
-import { isOpen, ReportRole, SessionDirection, SessionState } from './session-state';
-import { toSessionView } from './session-view.mapper';
+import { isOpen, RelayMode, ReportRole, SessionDirection, SessionState } from './session-state';
+import { toOfferView, toSessionView } from './session-view.mapper';
 import { SessionRepository, type SessionClosing, type SessionJoining } from './session.repository';
 import type { Session, StoredReport } from './session.entity';
 import { SessionError, SessionErrorCode } from './sessions.errors';
 
-/** How often a long-poll re-reads the row even without an in-process wake-up. */
-const WAIT_RECHECK_MS = 1000;
 const LIST_LIMIT = 200;
 
 /**
@@ -37,14 +35,15 @@ export class SessionsService {
     private readonly lookups: LookupLimiter,
   ) {}
 
-  async create(user: AuthUser, body: CreateSessionDto): Promise<CreatedSessionView> {
+  /** `seenFrom`: the address the request came from, offered to the joiner as one more candidate. */
+  async create(user: AuthUser, body: CreateSessionDto, seenFrom?: string): Promise<CreatedSessionView> {
     const certificate = readPeerCertificate(body.certificate);
     let invitee: { id: string; username: string } | null = null;
     if (body.invitee !== undefined) {
-      this.lookups.check(user.id);
+      await this.lookups.check(user.id);
       invitee = await this.users.findIdentity(body.invitee);
       if (!invitee) {
-        this.lookups.miss(user.id);
+        await this.lookups.miss(user.id);
         throw new UserError(UserErrorCode.UserNotFound);
       }
       if (invitee.id === user.id) throw new RequestError(RequestErrorCode.ValidationFailed, 'invitee: cannot be yourself');
@@ -62,8 +61,11 @@ export class SessionsService {
       joinerUsername: null,
       inviteeId: invitee?.id ?? null,
       inviteeUsername: invitee?.username ?? null,
-      endpointHost: body.endpoint.host,
-      endpointPort: body.endpoint.port,
+      endpointHost: body.endpoint?.host ?? '',
+      endpointPort: body.endpoint?.port ?? 0,
+      hostRelay: body.relay ?? RelayMode.Auto,
+      candidates: extraCandidates(body, seenFrom),
+      path: null,
       hostCertificate: certificate.pem,
       hostFingerprint: certificate.fingerprint,
       joinerCertificate: null,
@@ -89,6 +91,11 @@ export class SessionsService {
     return (await Promise.all(rows.map((row) => this.settleIfOverdue(row)))).map(toSessionView);
   }
 
+  /** Live offers for me: waiting sessions opened `--to` me that I can still join, newest first. */
+  async offers(user: AuthUser): Promise<OfferView[]> {
+    return (await this.sessions.listOffersFor(user.id, new Date(), LIST_LIMIT)).map(toOfferView);
+  }
+
   async get(user: AuthUser, rawId: string): Promise<SessionView> {
     return toSessionView(await this.findForParticipant(user, rawId));
   }
@@ -100,16 +107,16 @@ export class SessionsService {
       const session = await this.findForParticipant(user, rawId);
       const left = deadline - Date.now();
       if (session.state !== state || left <= 0 || this.changes.isClosed) return toSessionView(session);
-      await this.changes.next(session.id, Math.min(left, WAIT_RECHECK_MS));
+      await this.changes.next(session.id, Math.min(left, this.config.waitRecheckMs));
     }
   }
 
   async join(user: AuthUser, rawId: string, body: JoinSessionDto): Promise<JoinedSessionView> {
-    this.lookups.check(user.id);
+    await this.lookups.check(user.id);
     const id = parseSessionId(rawId);
     const found = id ? await this.sessions.findWithKey(id) : null;
     if (!found) {
-      this.lookups.miss(user.id);
+      await this.lookups.miss(user.id);
       throw new SessionError(SessionErrorCode.NotFound);
     }
     const session = await this.settleIfOverdue(found);
@@ -171,7 +178,7 @@ export class SessionsService {
       verified: body.verified,
       reason: body.reason ?? null,
     };
-    const stored = await this.sessions.storeReport(session.id, column, report);
+    const stored = await this.sessions.storeReport(session.id, column, report, body.path);
     const now = await this.sessions.get(session.id);
     if (!stored) {
       if (!isOpen(now.state)) throw new SessionError(SessionErrorCode.Closed, now.state);
@@ -216,13 +223,17 @@ export class SessionsService {
     return closed;
   }
 
-  /** Owner in the query: a session the caller is not part of is indistinguishable from one that does not exist. */
+  /**
+   * Owner in the query: a session the caller is not part of is indistinguishable from one that does not exist.
+   * Only a miss touches the lookup budget (over it: 429, else counted and 404); finding one's own session tells
+   * a guesser nothing, so it needs no budget, and keeps working while a shared limit store is down.
+   */
   private async findForParticipant(user: AuthUser, rawId: string): Promise<Session> {
-    this.lookups.check(user.id);
     const id = parseSessionId(rawId);
     const session = id ? await this.sessions.findForParticipant(id, user.id) : null;
     if (!session) {
-      this.lookups.miss(user.id);
+      await this.lookups.check(user.id);
+      await this.lookups.miss(user.id);
       throw new SessionError(SessionErrorCode.NotFound);
     }
     return this.settleIfOverdue(session);
@@ -257,4 +268,23 @@ function roleOf(session: Session, userId: string): ReportRole {
 /** The columns that close a session: the key is erased; `bytes` only when the reports say how many moved. */
 function closingAs(state: SessionState, reason: string | null, bytes?: number, closedAt = new Date()): SessionClosing {
   return { state, reason, encryptedKey: null, closedAt, ...(bytes === undefined ? {} : { bytes }) };
+}
+
+/**
+ * The host's addresses besides its endpoint, and the address its request came from with the endpoint's
+ * port (a host behind a port-forwarding router is often reachable there): no duplicates, NULL for none.
+ */
+function extraCandidates(body: CreateSessionDto, seenFrom?: string): { host: string; port: number }[] | null {
+  if (!body.endpoint) return null;
+  const all = [...(body.candidates ?? [])];
+  const seen = seenFrom?.replace(/^::ffff:/, '');
+  if (seen) all.push({ host: seen, port: body.endpoint.port });
+  const keys = new Set([`${body.endpoint.host}|${body.endpoint.port}`]);
+  const extra: { host: string; port: number }[] = [];
+  for (const { host, port } of all) {
+    const key = `${host}|${port}`;
+    if (!keys.has(key)) extra.push({ host, port });
+    keys.add(key);
+  }
+  return extra.length > 0 ? extra.slice(0, MAX_CANDIDATES + 1) : null;
 }

@@ -19,6 +19,14 @@ export class User {
   @Column({ name: 'signing_key', type: 'varchar', length: 44, nullable: true })
   signingKey: string | null;
 
+  /** Base64 of the raw 32-byte X25519 public key senders of stored deliveries encrypt to, or null. */
+  @Column({ name: 'delivery_key', type: 'varchar', length: 44, nullable: true })
+  deliveryKey: string | null;
+
+  /** Base64 of the Ed25519 signature (identity key) over the delivery key; checked by senders, not by us. */
+  @Column({ name: 'delivery_key_signature', type: 'varchar', length: 88, nullable: true })
+  deliveryKeySignature: string | null;
+
   @Column({ name: 'created_at', type: 'datetime', precision: 3 })
   createdAt: Date;
 }

@@ -24,7 +24,7 @@ export class UserRepository {
   /** With `withPasswordHash` the hidden hash column is loaded too. */
   findByUsername(username: string, withPasswordHash = false): Promise<User | null> {
     const select = withPasswordHash
-      ? { id: true, username: true, passwordHash: true, signingKey: true, createdAt: true }
+      ? { id: true, username: true, passwordHash: true, signingKey: true, deliveryKey: true, deliveryKeySignature: true, createdAt: true }
       : undefined;
     return this.users.findOne({ where: { username }, select });
   }
@@ -53,6 +53,12 @@ export class UserRepository {
   /** Sets the signing key and answers the user's name, or null when there is no such user. */
   async setSigningKey(id: string, signingKey: string): Promise<string | null> {
     await this.users.update({ id }, { signingKey });
+    return (await this.users.findOne({ where: { id } }))?.username ?? null;
+  }
+
+  /** Sets the delivery key and its signature; answers the user's name, or null when there is no such user. */
+  async setDeliveryKey(id: string, deliveryKey: string, deliveryKeySignature: string): Promise<string | null> {
+    await this.users.update({ id }, { deliveryKey, deliveryKeySignature });
     return (await this.users.findOne({ where: { id } }))?.username ?? null;
   }
 }

@@ -1,6 +1,7 @@
 import { createHash, randomUUID } from 'node:crypto';
 import { Injectable } from '@nestjs/common';
 import { LookupLimiter } from '../common/lookup-limiter';
+import type { DeliveryKeyView, PutDeliveryKeyDto } from './dto/delivery-key.dto';
 import type { SigningKeyView } from './dto/signing-key.dto';
 import type { User } from './user.entity';
 import { UserRepository, type UserIdentity } from './user.repository';
@@ -47,7 +48,7 @@ export class UsersService {
   async create(username: string, hashPassword: () => Promise<string>): Promise<User> {
     const name = normalizeUsername(username);
     await this.refuseTaken(name);
-    const fields = { id: randomUUID(), username: name, passwordHash: await hashPassword(), signingKey: null, createdAt: new Date() };
+    const fields = { id: randomUUID(), username: name, passwordHash: await hashPassword(), signingKey: null, deliveryKey: null, deliveryKeySignature: null, createdAt: new Date() };
     try {
       return await this.users.insert(fields);
     } catch (error) {
@@ -64,14 +65,34 @@ export class UsersService {
 
   /** `callerId` asks for `username`'s key; unknown names count against the caller's lookup budget. */
   async getSigningKey(callerId: string, username: string): Promise<SigningKeyView> {
-    this.lookups.check(callerId);
-    const user = await this.findByUsername(username);
-    if (!user) {
-      this.lookups.miss(callerId);
-      throw new UserError(UserErrorCode.UserNotFound);
-    }
+    const user = await this.lookUp(callerId, username);
     if (!user.signingKey) throw new UserError(UserErrorCode.SigningKeyMissing);
     return toSigningKeyView(user.username, user.signingKey);
+  }
+
+  /** Publishes my delivery key with its signature (senders check the signature; the server only stores it). */
+  async setDeliveryKey(userId: string, body: PutDeliveryKeyDto): Promise<DeliveryKeyView> {
+    const username = await this.users.setDeliveryKey(userId, body.publicKey, body.signature);
+    if (username === null) throw new UserError(UserErrorCode.UserNotFound);
+    return toDeliveryKeyView(username, body.publicKey, body.signature, await this.users.findSigningKey(userId));
+  }
+
+  /** `callerId` asks for `username`'s delivery key; unknown names count against the caller's lookup budget. */
+  async getDeliveryKey(callerId: string, username: string): Promise<DeliveryKeyView> {
+    const user = await this.lookUp(callerId, username);
+    if (!user.deliveryKey || !user.deliveryKeySignature) throw new UserError(UserErrorCode.DeliveryKeyMissing);
+    return toDeliveryKeyView(user.username, user.deliveryKey, user.deliveryKeySignature, user.signingKey);
+  }
+
+  /** `username`'s account for `callerId`; an unknown name is `user_not_found` and counts against the caller's budget. */
+  private async lookUp(callerId: string, username: string): Promise<User> {
+    await this.lookups.check(callerId);
+    const user = await this.findByUsername(username);
+    if (!user) {
+      await this.lookups.miss(callerId);
+      throw new UserError(UserErrorCode.UserNotFound);
+    }
+    return user;
   }
 
   private async refuseTaken(name: string): Promise<void> {
@@ -80,6 +101,13 @@ export class UsersService {
 }
 
 function toSigningKeyView(username: string, publicKey: string): SigningKeyView {
-  const fingerprint = createHash('sha256').update(Buffer.from(publicKey, 'base64')).digest('hex');
-  return { username, publicKey, fingerprint };
+  return { username, publicKey, fingerprint: fingerprintOf(publicKey) };
+}
+
+function toDeliveryKeyView(username: string, publicKey: string, signature: string, signingKey: string | null): DeliveryKeyView {
+  return { username, publicKey, signature, fingerprint: fingerprintOf(publicKey), signingKey };
+}
+
+function fingerprintOf(publicKeyBase64: string): string {
+  return createHash('sha256').update(Buffer.from(publicKeyBase64, 'base64')).digest('hex');
 }

@@ -3,6 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { AuthError, AuthErrorCode } from '../../src/auth/auth.errors';
 import { RequestError, RequestErrorCode } from '../../src/common/app-error';
 import { toErrorBody } from '../../src/common/error.filter';
+import { DeliveryError, DeliveryErrorCode } from '../../src/deliveries/deliveries.errors';
 import { SessionError, SessionErrorCode } from '../../src/sessions/sessions.errors';
 import { SessionState } from '../../src/sessions/session-state';
 import { UserError, UserErrorCode } from '../../src/users/users.errors';
@@ -12,7 +13,9 @@ const DOCUMENTED: Record<string, number> = {
   validation_failed: 400, unauthenticated: 401, invalid_credentials: 401, username_taken: 409, user_not_found: 404,
   signing_key_missing: 404, session_not_found: 404, not_invited: 403, own_session: 403, session_already_joined: 409,
   session_closed: 410, session_not_joined: 409, wrong_role: 403, report_duplicate: 409, payload_too_large: 413,
-  rate_limited: 429, database_unavailable: 503, not_found: 404,
+  rate_limited: 429, rate_limit_unavailable: 503, database_unavailable: 503, not_found: 404, delivery_key_missing: 404,
+  delivery_not_found: 404, delivery_closed: 410, delivery_too_large: 413, quota_exceeded: 507, storage_full: 507,
+  upload_out_of_order: 409, upload_incomplete: 409, bad_part: 400,
 };
 
 describe(toErrorBody.name, () => {
@@ -21,6 +24,7 @@ describe(toErrorBody.name, () => {
     ...Object.values(UserErrorCode).map((code) => new UserError(code)),
     ...Object.values(SessionErrorCode).map((code) => new SessionError(code)),
     ...Object.values(RequestErrorCode).map((code) => new RequestError(code)),
+    ...Object.values(DeliveryErrorCode).map((code) => new DeliveryError(code)),
   ];
 
   it.each(errors.map((error) => [error.code, error] as const))('maps %s to the documented status', (code, error) => {

@@ -56,6 +56,15 @@ describe(LookupLimiter.name, () => {
     expect(joined.status).toBe(200);
   });
 
+  it('keeps serving a user over the budget their own sessions (finding them tells a guesser nothing)', async () => {
+    const over = await registerAndLogin(t.api, `over${randomBytes(3).toString('hex')}`);
+    const own = (await createSession(t.api, over)).session.id as string;
+    for (let i = 0; i < LIMIT; i++) expect((await t.api.get(`/sessions/${newSessionId()}`, { token: over.token })).status).toBe(404);
+    expect((await t.api.get(`/sessions/${newSessionId()}`, { token: over.token })).status).toBe(429);
+    expect((await t.api.get(`/sessions/${own}`, { token: over.token })).body.state).toBe('waiting');
+    expect((await t.api.post(`/sessions/${own}/cancel`, { token: over.token, body: {} })).status).toBe(200);
+  });
+
   it('does not count lookups of sessions the user is part of', async () => {
     const own = (await createSession(t.api, bob)).session.id as string;
     for (let i = 0; i < LIMIT * 3; i++) expect((await t.api.get(`/sessions/${own}`, { token: bob.token })).status).toBe(200);

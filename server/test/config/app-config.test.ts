@@ -8,7 +8,16 @@ describe(AppConfig.name, () => {
     expect(config).toMatchObject({
       port: 8443, host: '127.0.0.1', sessionTtlSeconds: 600, bcryptCost: 12, tokenTtlSeconds: 3600,
       database: { type: 'sqlite', path: join('/tmp/sft-x', 'sft.sqlite') },
+      redisUrl: null, redisPrefix: 'sft:', waitRecheckMs: 1000,
     });
+  });
+
+  it('reads the Redis settings (option over environment) and keeps an empty SFT_REDIS_URL as "no Redis"', () => {
+    expect(AppConfig.load({ env: { SFT_REDIS_URL: 'redis://r:6379', SFT_REDIS_PREFIX: 'x:', SFT_WAIT_RECHECK: '0.5' } })).toMatchObject({
+      redisUrl: 'redis://r:6379', redisPrefix: 'x:', waitRecheckMs: 500,
+    });
+    expect(AppConfig.load({ env: { SFT_REDIS_URL: 'redis://r:6379' }, redisUrl: 'rediss://s:6380' }).redisUrl).toBe('rediss://s:6380');
+    expect(AppConfig.load({ env: { SFT_REDIS_URL: '' } }).redisUrl).toBeNull();
   });
 
   it('reads the environment', () => {
@@ -30,6 +39,9 @@ describe(AppConfig.name, () => {
     [{ port: 70000 }, /port/],
     [{ sessionTtlSeconds: 1.5 }, /whole number/],
     [{ env: { SFT_TOKEN_TTL: '-5' } }, /SFT_TOKEN_TTL/],
+    [{ env: { SFT_REDIS_URL: 'http://r:6379' } }, /SFT_REDIS_URL.*redis:\/\//],
+    [{ env: { SFT_REDIS_URL: 'redis://[bad' } }, /SFT_REDIS_URL/],
+    [{ env: { SFT_WAIT_RECHECK: '0' } }, /SFT_WAIT_RECHECK/],
   ])('refuses %j', (options, message) => {
     expect(() => AppConfig.load({ env: {}, ...options })).toThrow(message);
   });

@@ -121,6 +121,50 @@ describeEachDatabase(SessionsController.name, (db) => {
       it('needs a token', async () => {
         expect((await t.api.post('/sessions', { body: {} })).status).toBe(401);
       });
+
+      it('takes the host\'s --relay: auto by default, only without an endpoint (shown as null), never', async () => {
+        const { certPem } = await peerCertificate();
+        const create = (body: Record<string, unknown>) => t.api.post('/sessions', { token: alice.token, body: { direction: 'host-sends', certificate: certPem, ...body } });
+        const auto = await create({ endpoint: { host: '127.0.0.1', port: 40123 } });
+        expect(auto.body.session).toMatchObject({ relay: 'auto', path: null, endpoint: { host: '127.0.0.1', port: 40123 } });
+        const only = await create({ relay: 'only' });
+        expect(only.status).toBe(201);
+        expect(only.body.session).toMatchObject({ relay: 'only', endpoint: null, candidates: [] });
+        expect((await t.api.get(`/sessions/${only.body.session.id}`, { token: alice.token })).body.endpoint).toBeNull();
+        const never = await create({ relay: 'never', endpoint: { host: '127.0.0.1', port: 1 } });
+        expect(never.body.session).toMatchObject({ relay: 'never' });
+      });
+
+      it('lists the candidates: the endpoint, the host\'s other addresses, and the address the request came from', async () => {
+        const { certPem } = await peerCertificate();
+        const res = await t.api.post('/sessions', {
+          token: alice.token,
+          body: {
+            direction: 'host-sends', certificate: certPem, endpoint: { host: '192.0.2.10', port: 4000 },
+            candidates: [{ host: '198.51.100.7', port: 4000 }, { host: '192.0.2.10', port: 4000 }],
+          },
+        });
+        expect(res.status).toBe(201);
+        expect(res.body.session.candidates).toEqual([
+          { host: '192.0.2.10', port: 4000 }, { host: '198.51.100.7', port: 4000 }, { host: '127.0.0.1', port: 4000 },
+        ]);
+        const tooMany = Array.from({ length: 17 }, (_, i) => ({ host: `10.0.0.${i + 1}`, port: 1 }));
+        const refused = await t.api.post('/sessions', {
+          token: alice.token, body: { direction: 'host-sends', certificate: certPem, endpoint: { host: '10.0.0.1', port: 1 }, candidates: tooMany },
+        });
+        expect(refused.status).toBe(400);
+      });
+
+      it.each([
+        [{ relay: 'auto' }, /endpoint/],
+        [{ relay: 'never' }, /endpoint/],
+        [{ relay: 'sometimes', endpoint: { host: '127.0.0.1', port: 1 } }, /relay must be auto, never or only/],
+      ])('refuses %j', async (body, message) => {
+        const { certPem } = await peerCertificate();
+        const res = await t.api.post('/sessions', { token: alice.token, body: { direction: 'host-sends', certificate: certPem, ...body } });
+        expect(res.status).toBe(400);
+        expect(res.body.message).toMatch(message);
+      });
     });
 
     describe('read', () => {
@@ -280,6 +324,16 @@ describeEachDatabase(SessionsController.name, (db) => {
           }
           expect((await sessionRow(t.dbUrl, id))?.encrypted_key).toBeNull();
         }
+      });
+
+      it('records the path the first report names, and refuses a path that is not direct or relay', async () => {
+        const id = await joinedSession();
+        const bad = await t.api.post(`/sessions/${id}/report`, { token: alice.token, body: report('sender', { path: 'carrier-pigeon' }) });
+        expect(bad.status).toBe(400);
+        expect((await t.api.post(`/sessions/${id}/report`, { token: alice.token, body: report('sender', { path: 'relay' }) })).body.path).toBe('relay');
+        const received = await t.api.post(`/sessions/${id}/report`, { token: bob.token, body: report('receiver', { path: 'direct' }) });
+        expect(received.body).toMatchObject({ state: 'completed', path: 'relay' });
+        expect((await sessionRow(t.dbUrl, id))?.path).toBe('relay');
       });
 
       it('works for host-receives with the roles swapped', async () => {

@@ -1,15 +1,17 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { Type } from 'class-transformer';
 import {
-  ArrayMaxSize, IsArray, IsBoolean, IsEnum, IsInt, IsOptional, IsString, Length, Matches, Max, MaxLength, Min,
-  ValidateNested,
+  ArrayMaxSize, IsArray, IsBoolean, IsDefined, IsEnum, IsInt, IsOptional, IsString, Length, Matches, Max, MaxLength, Min,
+  ValidateIf, ValidateNested,
 } from 'class-validator';
 import { USERNAME_PATTERN } from '../../users/username';
 import { DEFAULT_WAIT_SECONDS, MAX_CERTIFICATE_BYTES, MAX_WAIT_SECONDS } from '../session-limits';
-import { ReportRole, SessionDirection, SessionState } from '../session-state';
+import { LinkPath, RelayMode, ReportRole, SessionDirection, SessionState } from '../session-state';
 
 /** Most files one session may list; the client's transfer limit (client/src/transfer/manifest.ts) is the same. */
 const MAX_FILES = 1000;
+/** Most extra addresses a host may advertise. */
+export const MAX_CANDIDATES = 16;
 
 export class EndpointDto {
   @ApiProperty({ example: '127.0.0.1', description: 'Host name or IP address the host peer listens on.' })
@@ -40,10 +42,25 @@ export class CreateSessionDto {
   @Matches(USERNAME_PATTERN, { message: 'invitee must be a valid username' })
   invitee?: string;
 
-  @ApiProperty({ type: EndpointDto })
+  @ApiPropertyOptional({ type: EndpointDto, description: 'Where the joiner dials the host; required unless relay is `only`.' })
+  @ValidateIf((body: CreateSessionDto) => body.relay !== RelayMode.Only || body.endpoint !== undefined)
+  @IsDefined({ message: 'endpoint is required unless relay is only' })
   @ValidateNested()
   @Type(() => EndpointDto)
-  endpoint: EndpointDto;
+  endpoint?: EndpointDto;
+
+  @ApiPropertyOptional({ type: [EndpointDto], description: `More addresses the host listens on (its interfaces), at most ${MAX_CANDIDATES}.` })
+  @IsOptional()
+  @IsArray()
+  @ArrayMaxSize(MAX_CANDIDATES)
+  @ValidateNested({ each: true })
+  @Type(() => EndpointDto)
+  candidates?: EndpointDto[];
+
+  @ApiPropertyOptional({ enum: RelayMode, default: RelayMode.Auto, description: 'The host also waits at the relay (auto), never, or only there.' })
+  @IsOptional()
+  @IsEnum(RelayMode, { message: 'relay must be auto, never or only' })
+  relay?: RelayMode;
 
   @ApiProperty({ description: `The host's ephemeral self-signed TLS certificate, PEM, at most ${MAX_CERTIFICATE_BYTES} bytes.` })
   @IsString()
@@ -93,6 +110,11 @@ export class ReportDto {
   @ApiProperty() @IsBoolean() verified: boolean;
 
   @ApiPropertyOptional() @IsOptional() @IsString() @MaxLength(500) reason?: string;
+
+  @ApiPropertyOptional({ enum: LinkPath, description: 'The path the transfer took (the first report that names it sets it).' })
+  @IsOptional()
+  @IsEnum(LinkPath, { message: 'path must be direct or relay' })
+  path?: LinkPath;
 }
 
 export class CancelDto {

@@ -1,5 +1,5 @@
 import { ApiProperty } from '@nestjs/swagger';
-import { SessionDirection, SessionState } from '../session-state';
+import { LinkPath, RelayMode, SessionDirection, SessionState } from '../session-state';
 
 class EndpointView {
   @ApiProperty() host: string;
@@ -19,7 +19,14 @@ export class SessionView {
   @ApiProperty() host: string;
   @ApiProperty({ type: String, nullable: true }) joiner: string | null;
   @ApiProperty({ type: String, nullable: true }) invitee: string | null;
-  @ApiProperty({ type: EndpointView }) endpoint: EndpointView;
+  @ApiProperty({ type: EndpointView, nullable: true, description: "The host's direct endpoint; null when the host uses only the relay." })
+  endpoint: EndpointView | null;
+  @ApiProperty({ type: [EndpointView], description: 'Every address the joiner may dial: the endpoint first, then the host\'s other addresses and the address the server saw it come from. Empty with relay `only`.' })
+  candidates: EndpointView[];
+  @ApiProperty({ enum: RelayMode, description: "The host's --relay: whether it also waits at the relay (auto), never, or only there." })
+  relay: RelayMode;
+  @ApiProperty({ enum: LinkPath, nullable: true, description: 'The path the transfer took, once a report named it.' })
+  path: LinkPath | null;
   @ApiProperty() hostCertificate: string;
   @ApiProperty() hostFingerprint: string;
   @ApiProperty({ type: String, nullable: true }) joinerCertificate: string | null;
@@ -30,6 +37,16 @@ export class SessionView {
   @ApiProperty() createdAt: string;
   @ApiProperty() expiresAt: string;
   @ApiProperty({ type: String, nullable: true }) closedAt: string | null;
+}
+
+/** A live offer as its invitee sees it in their inbox (`GET /sessions/offers`): no certificates, no endpoint. */
+export class OfferView {
+  @ApiProperty({ example: 'k3v9-2mxq-8d4r-tz1a' }) id: string;
+  @ApiProperty({ enum: SessionDirection }) direction: SessionDirection;
+  @ApiProperty({ description: 'Who opened the session (and waits for you to join).' }) host: string;
+  @ApiProperty({ type: [FileView], description: 'The files the host announced (names as the host chose them).' }) files: FileView[];
+  @ApiProperty() createdAt: string;
+  @ApiProperty({ description: 'When the offer expires unjoined.' }) expiresAt: string;
 }
 
 export class CreatedSessionView {

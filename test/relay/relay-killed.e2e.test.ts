@@ -1,0 +1,72 @@
+/**
+ * A relay that dies mid-transfer (issue 12): real `sft` processes, a real `sft server --no-relay`
+ * naming a real `sft relay` process through SFT_RELAY_URL. The host's advertised address refuses,
+ * so the transfer goes through the relay; the relay is killed (SIGKILL) once the receiver is writing.
+ * Both sides exit 5, the receiver keeps nothing, and the session closes `failed`.
+ */
+import { promises as fs } from 'node:fs';
+import * as path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { SftUser, spawnSft, writeRandomFile, type SftProcess, type SftServer } from '../support/sft-process';
+import { freePort, MiB, startServerForRelay } from './support';
+
+const SIZE = 256 * MiB;
+
+let server: SftServer;
+let relay: SftProcess;
+let alice: SftUser;
+let bob: SftUser;
+
+beforeAll(async () => {
+  const relayPort = await freePort();
+  server = await startServerForRelay(relayPort, 'sft-relay-killed-');
+  const { dataDir } = server;
+  relay = spawnSft(['relay', '--port', String(relayPort), '--host', '127.0.0.1', '--data-dir', dataDir]);
+  await relay.waitForStdout(/^sft relay listening on (\S+)$/m);
+  [alice, bob] = await Promise.all(['alice', 'bob'].map((name) => SftUser.create(name, server)));
+  await Promise.all([alice.register(), bob.register()]);
+});
+
+afterAll(async () => {
+  relay?.kill('SIGKILL');
+  await server?.stop();
+  await Promise.all([alice, bob].map((user) => user?.cleanUp()));
+});
+
+/** Resolves once a temp file in `dir` holds at least one byte (the transfer is really under way). */
+async function partialFileAppears(dir: string, until: Promise<unknown>): Promise<void> {
+  let ended = false;
+  void until.finally(() => (ended = true));
+  while (!ended) {
+    for (const name of await fs.readdir(dir).catch(() => [] as string[])) {
+      if (((await fs.stat(path.join(dir, name)).catch(() => null))?.size ?? 0) > 0) return;
+    }
+    await new Promise((resolve) => setTimeout(resolve, 20));
+  }
+  throw new Error('The receiver ended before writing anything.');
+}
+
+describe('the relay killed mid-transfer', () => {
+  it('ends both sides with exit 5, keeps nothing, and closes the session failed', async () => {
+    await writeRandomFile(path.join(alice.dir, 'big.bin'), SIZE);
+    const refused = `127.0.0.1:${await freePort()}`;
+    const host = alice.spawn(['host-session', 'big.bin', '--listen', '127.0.0.1:0', '--advertise', refused]);
+    const id = await host.sessionId();
+    const out = path.join(bob.dir, 'killed');
+    const joiner = bob.spawn(['join', id, '--out', out]);
+
+    await joiner.waitForStderr(/Connected through the relay at 127\.0\.0\.1:\d+/);
+    await partialFileAppears(out, joiner.done);
+    relay.kill('SIGKILL');
+    const [joined, hosted] = await Promise.all([joiner.done, host.done]);
+
+    expect(hosted.stderr).toMatch(/Connected through the relay/);
+    expect(joined.code).toBe(5);
+    expect(hosted.code).toBe(5);
+    for (const result of [joined, hosted]) expect(result.stderr).not.toMatch(/\n\s+at /);
+    expect(await fs.readdir(out).catch(() => [])).toEqual([]);
+
+    const rows = (await alice.run(['sessions', '--json'])).stdout.trim().split('\n').map((line) => JSON.parse(line) as { id: string; state: string; path: string | null });
+    expect(rows.find((row) => row.id === id)).toMatchObject({ state: 'failed', path: 'relay' });
+  }, 120_000);
+});

@@ -26,7 +26,7 @@ async function main(argv: string[]): Promise<number> {
   }
   const machine = machineInfo(REPO_ROOT);
   const startedAt = new Date();
-  log(`sft bench${config.quick ? ' (quick)' : ''}: ${machine.cpus} CPUs, ${(machine.memoryBytes / 2 ** 30).toFixed(1)} GiB, Node ${machine.node}, commit ${machine.gitCommit ?? 'unknown'}`);
+  log(`sft bench${config.quick ? ' (quick)' : ''}: ${machine.cpus} × ${machine.cpuModel} (${machine.cpuCryptoFlags.join(' ') || 'no crypto flags seen'}), ${(machine.memoryBytes / 2 ** 30).toFixed(1)} GiB, Node ${machine.node}, commit ${machine.gitCommit ?? 'unknown'}`);
 
   const results = new Results();
   if (['transfer', 'files', 'memory', 'scp'].some((s) => config.sections.has(s as never))) {

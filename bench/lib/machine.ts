@@ -1,10 +1,13 @@
 /** What the numbers were measured on: machine, Node version and git commit. */
 import { execFileSync } from 'node:child_process';
+import { readFileSync } from 'node:fs';
 import * as os from 'node:os';
 
 export interface MachineInfo {
   cpus: number;
   cpuModel: string;
+  /** The CPU flags that decide crypto speed (AES-NI, VAES, carry-less multiply, SHA extensions, AVX), from /proc/cpuinfo. */
+  cpuCryptoFlags: string[];
   memoryBytes: number;
   platform: string;
   kernel: string;
@@ -19,6 +22,7 @@ export function machineInfo(repoDir: string): MachineInfo {
   return {
     cpus: cpus.length,
     cpuModel: cpus[0]?.model ?? 'unknown',
+    cpuCryptoFlags: cryptoFlags(),
     memoryBytes: os.totalmem(),
     platform: `${os.platform()}-${os.arch()}`,
     kernel: os.release(),
@@ -26,6 +30,18 @@ export function machineInfo(repoDir: string): MachineInfo {
     gitCommit: git(repoDir, ['rev-parse', 'HEAD']),
     gitDirty: dirty(repoDir),
   };
+}
+
+const CRYPTO_FLAGS = ['aes', 'vaes', 'pclmulqdq', 'vpclmulqdq', 'sha_ni', 'avx2', 'avx512f'];
+
+function cryptoFlags(): string[] {
+  try {
+    const line = /^flags\s*:(.*)$/m.exec(readFileSync('/proc/cpuinfo', 'utf8'));
+    const flags = new Set(line ? line[1].trim().split(/\s+/) : []);
+    return CRYPTO_FLAGS.filter((f) => flags.has(f));
+  } catch {
+    return [];
+  }
 }
 
 function git(cwd: string, args: string[]): string | null {

@@ -5,7 +5,7 @@
  */
 import { randomBytes } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
-import { FrameType, MAX_PAYLOAD } from '../../client/src/protocol';
+import { FrameType, MAX_PAYLOAD, PROTOCOL_VERSION } from '../../client/src/protocol';
 import { receiveFiles, TransferError, type TransferErrorCode } from '../../client/src/transfer';
 import { CHUNK_SIZE } from '../../client/src/transfer/chunk-cipher';
 import { MAX_FILES } from '../../client/src/transfer/manifest';
@@ -377,7 +377,11 @@ describe(`${receiveFiles.name} against a lying HELLO`, () => {
   });
 
   it('refuses a HELLO of another protocol version', async () => {
-    await expectHelloRefused('version', { version: 2 });
+    await expectHelloRefused('version', { version: PROTOCOL_VERSION + 1 });
+  });
+
+  it('refuses a HELLO of protocol version 1 (256 KiB chunks)', async () => {
+    await expectHelloRefused('version', { version: 1 });
   });
 
   it('refuses an all-zero X25519 key', async () => {

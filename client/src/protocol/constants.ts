@@ -3,8 +3,11 @@
  * A frame is: type (u8) | payload length (u32, big-endian) | payload.
  */
 
-/** Protocol version carried in HELLO; peers with another version are refused. */
-export const PROTOCOL_VERSION = 1;
+/**
+ * Protocol version carried in HELLO; peers with another version are refused.
+ * 2: file chunks of 1 MiB (version 1 had 256 KiB); nothing else changed.
+ */
+export const PROTOCOL_VERSION = 2;
 
 /** Bytes in a frame header: 1 type byte + 4 length bytes. */
 export const HEADER_SIZE = 5;

@@ -3,7 +3,7 @@
  * TransferError, peer ERROR frames turned into errors, and a best-effort ERROR on our own failure.
  */
 import type { Duplex } from 'node:stream';
-import { FrameType, FrameReader, ProtocolError, writeFrame, type Frame } from '../protocol';
+import { FrameType, FrameReader, ProtocolError, queueFrame, waitForDrain, writeFrame, type Frame, type Payload } from '../protocol';
 import { TransferError, isTransferErrorCode } from './errors';
 import { displayName } from './names';
 
@@ -11,6 +11,12 @@ import { displayName } from './names';
 export const DEFAULT_IDLE_TIMEOUT_MS = 60_000;
 /** Time a failed connection gets to flush our ERROR frame before it is destroyed. */
 const CLOSE_GRACE_MS = 2_000;
+/**
+ * Bytes we let the stream buffer before `send` waits for it to drain. Node's sockets say "full" at
+ * 16 KiB, less than one chunk; waiting there would leave the link idle while the next chunk is
+ * sealed. 4 MiB keeps a few chunks in flight and memory constant.
+ */
+export const SEND_BUFFER = 4 * 1024 * 1024;
 
 export interface ErrorPayload {
   code: string;
@@ -27,8 +33,18 @@ export class Channel {
     this.reader = new FrameReader(stream);
   }
 
-  /** Sends one frame, waiting for the stream to drain when needed. */
-  async send(type: FrameType, payload: Buffer): Promise<void> {
+  /**
+   * Sends one frame. It is handed to the stream at once; the promise waits only when the stream holds
+   * SEND_BUFFER bytes or more (backpressure), and only then with the idle timeout armed.
+   */
+  async send(type: FrameType, payload: Payload): Promise<void> {
+    try {
+      queueFrame(this.stream, type, payload);
+    } catch (err) {
+      throw this.closedWhileSending(err);
+    }
+    const stream = this.stream;
+    if (!stream.writableNeedDrain || stream.writableLength < SEND_BUFFER) return;
     let timer: NodeJS.Timeout | undefined;
     const stalled = new Promise<never>((_, reject) => {
       timer = setTimeout(
@@ -37,14 +53,18 @@ export class Channel {
       );
     });
     try {
-      await Promise.race([writeFrame(this.stream, type, payload), stalled]);
+      await Promise.race([waitForDrain(stream), stalled]);
     } catch (err) {
       if (err instanceof TransferError) throw err;
-      this.throwIfPeerReported();
-      throw new TransferError('peer_closed', 'The connection closed while sending.', false, { cause: err });
+      throw this.closedWhileSending(err);
     } finally {
       clearTimeout(timer);
     }
+  }
+
+  private closedWhileSending(err: unknown): TransferError {
+    this.throwIfPeerReported();
+    return new TransferError('peer_closed', 'The connection closed while sending.', false, { cause: err });
   }
 
   sendJson(type: FrameType, value: unknown): Promise<void> {

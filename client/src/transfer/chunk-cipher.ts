@@ -11,8 +11,12 @@ import { createCipheriv, createDecipheriv } from 'node:crypto';
 import { lengthPrefixed } from '../crypto/encoding';
 import { TransferError } from './errors';
 
-/** Plaintext bytes per chunk. */
-export const CHUNK_SIZE = 256 * 1024;
+/**
+ * Plaintext bytes per chunk: 1 MiB since protocol version 2 (256 KiB in version 1). Part of the wire
+ * format: the receiver derives every chunk's length from it. A sealed chunk (CHUNK_SIZE + TAG_SIZE)
+ * is exactly the largest frame payload (protocol/constants.ts MAX_PAYLOAD).
+ */
+export const CHUNK_SIZE = 1024 * 1024;
 /** GCM tag bytes appended to each sealed chunk. */
 export const TAG_SIZE = 16;
 
@@ -65,6 +69,14 @@ export class ChunkSealer extends ChunkSequence {
 
   /** Seals the next chunk; returns ciphertext || tag. The final one is the `chunkCount(size)`-th. */
   seal(plaintext: Buffer): Buffer {
+    return Buffer.concat(this.sealParts(plaintext));
+  }
+
+  /**
+   * Seals the next chunk like `seal`, but returns [ciphertext, tag] as two buffers, so a writer can
+   * send them one after the other (writev) without copying the ciphertext into a concatenation.
+   */
+  sealParts(plaintext: Buffer): [body: Buffer, tag: Buffer] {
     if (this.done) throw new Error('All chunks of this file are already sealed.');
     const final = this.counter === this.total - 1;
     const cipher = createCipheriv('aes-256-gcm', this.key, chunkNonce(this.fileIndex, this.counter, final));
@@ -72,7 +84,7 @@ export class ChunkSealer extends ChunkSequence {
     const body = cipher.update(plaintext);
     cipher.final();
     this.counter++;
-    return Buffer.concat([body, cipher.getAuthTag()]);
+    return [body, cipher.getAuthTag()];
   }
 }
 

@@ -23,6 +23,8 @@ const FINAL_MODE = 0o644;
 
 /** An open temp file: what the receiver needs of it. */
 export interface TempFile {
+  /** The open descriptor, for positioned writes (transfer/file-writer.ts). */
+  readonly fd: number;
   write(data: Buffer, offset: number, length: number): Promise<{ bytesWritten: number }>;
   sync(): Promise<void>;
   close(): Promise<void>;
@@ -211,6 +213,7 @@ const closeAsync = promisify(close);
 
 function tempFile(fd: number): TempFile {
   return {
+    fd,
     write: (data, offset, length) =>
       new Promise((resolve, reject) => write(fd, data, offset, length, null, (err, bytesWritten) => (err ? reject(err) : resolve({ bytesWritten })))),
     sync: () => fsyncAsync(fd),

@@ -8,11 +8,12 @@ import { FrameType } from '../protocol';
 import { Channel, parseJson } from './channel';
 import { ChunkOpener } from './chunk-cipher';
 import { FileHasher } from './digests';
+import { FileWriter } from './file-writer';
 import { TransferError } from './errors';
 import { runConfirmation, runHandshake } from './handshake-step';
 import { parseManifest, type ManifestEntry } from './manifest';
 import { displayName } from './names';
-import { OutputDir, type TempFile } from './output';
+import { OutputDir } from './output';
 import { verifyTransfer } from './signature';
 import type { FileSummary, PhraseConfirmer, TransferContext, TransferEvents, TransferSummary } from './types';
 
@@ -77,24 +78,16 @@ async function receiveOneFile(
   events: TransferEvents,
 ): Promise<FileSummary> {
   const hasher = new FileHasher();
-  const handle = await output.createTemp(entry.name);
+  const writer = new FileWriter((await output.createTemp(entry.name)).fd, entry.size);
   let fileEnd: Buffer;
-  for (;;) {
-    const frame = await channel.next();
-    if (frame.type === FrameType.Chunk) {
-      const plain = opener.open(frame.payload);
-      hasher.update(plain);
-      await writeAll(handle, plain);
-      progress.done += plain.length;
-      events.onProgress?.(progress.done, progress.total, entry.name);
-    } else if (frame.type === FrameType.FileEnd) {
-      fileEnd = frame.payload;
-      break;
-    } else {
-      throw new TransferError('protocol', `Unexpected ${FrameType[frame.type]} frame while receiving a file.`);
-    }
+  try {
+    fileEnd = await receiveChunks(channel, opener, hasher, writer, entry, progress, events);
+    opener.finish();
+    await writer.flush();
+  } catch (err) {
+    await writer.settle(); // no write may still use the descriptor when the failure path closes it
+    throw err;
   }
-  opener.finish();
   await output.finishTemp();
   const claimed = parseJson<{ index?: unknown; crc32?: unknown; sha256?: unknown }>(fileEnd, 'FILE_END');
   const digests = hasher.digest();
@@ -105,10 +98,28 @@ async function receiveOneFile(
   return { name: entry.name, size: entry.size, ...digests, savedAs: output.targetOf(entry.name) };
 }
 
-async function writeAll(handle: TempFile, data: Buffer): Promise<void> {
-  let offset = 0;
-  while (offset < data.length) {
-    const { bytesWritten } = await handle.write(data, offset, data.length - offset);
-    offset += bytesWritten;
+/** The file's CHUNKs, opened, hashed and handed to the writer, up to its FILE_END (whose payload is returned). */
+async function receiveChunks(
+  channel: Channel,
+  opener: ChunkOpener,
+  hasher: FileHasher,
+  writer: FileWriter,
+  entry: ManifestEntry,
+  progress: { done: number; total: number },
+  events: TransferEvents,
+): Promise<Buffer> {
+  for (;;) {
+    const frame = await channel.next();
+    if (frame.type === FrameType.Chunk) {
+      const plain = opener.open(frame.payload);
+      hasher.update(plain);
+      await writer.write(plain);
+      progress.done += plain.length;
+      events.onProgress?.(progress.done, progress.total, entry.name);
+    } else if (frame.type === FrameType.FileEnd) {
+      return frame.payload;
+    } else {
+      throw new TransferError('protocol', `Unexpected ${FrameType[frame.type]} frame while receiving a file.`);
+    }
   }
 }

@@ -6,8 +6,9 @@
 import { randomBytes } from 'node:crypto';
 import { readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
-import Redis from 'ioredis';
 import { createConnection } from 'mysql2/promise';
+import { redactUrl } from '../../server/src/common/redact-url';
+import { deleteRedisKeys, redisUnavailableReason } from '../../server/src/redis/redis-probe';
 import { MeasuredChild } from '../lib/child';
 import type { BenchConfig } from '../lib/config';
 import { scratchDir } from '../lib/files';
@@ -27,7 +28,7 @@ export async function runServerSection(config: BenchConfig, results: Results): P
     return;
   }
   await measureDatabase(config, results, 'MySQL', () => freshMysqlDatabase(config.mysqlUrl));
-  const noRedis = await redisUnavailable(config.redisUrl);
+  const noRedis = await redisUnavailableReason(config.redisUrl);
   if (noRedis) {
     results.skip(SECTION, 'MySQL + Redis', `several servers skipped: ${noRedis}`);
     return;
@@ -146,36 +147,6 @@ async function measure(results: Results, name: string, body: () => Promise<void>
   }
 }
 
-async function redisUnavailable(url: string): Promise<string | null> {
-  const redis = new Redis(url, { lazyConnect: true, connectTimeout: 2000, maxRetriesPerRequest: 0, retryStrategy: () => null });
-  redis.on('error', () => undefined);
-  try {
-    await redis.connect();
-    await redis.ping();
-    return null;
-  } catch (error) {
-    const { code, message } = error as NodeJS.ErrnoException;
-    return `no Redis answers at ${redact(url)} (${code ?? message})`;
-  } finally {
-    redis.disconnect();
-  }
-}
-
-/** Deletes the run's keys (SCAN, not KEYS). */
-async function deleteRedisKeys(url: string, prefix: string): Promise<void> {
-  const redis = new Redis(url, { maxRetriesPerRequest: 1 });
-  try {
-    let cursor = '0';
-    do {
-      const [next, keys] = await redis.scan(cursor, 'MATCH', `${prefix}*`, 'COUNT', 500);
-      if (keys.length > 0) await redis.del(...keys);
-      cursor = next;
-    } while (cursor !== '0');
-  } finally {
-    redis.disconnect();
-  }
-}
-
 async function mysqlUnavailable(url: string): Promise<string | null> {
   try {
     const connection = await createConnection({ uri: url, connectTimeout: 3000 });
@@ -183,7 +154,7 @@ async function mysqlUnavailable(url: string): Promise<string | null> {
     return null;
   } catch (error) {
     const { code, message } = error as NodeJS.ErrnoException;
-    return `no MySQL answers at ${redact(url)} (${code ?? message})`;
+    return `no MySQL answers at ${redactUrl(url)} (${code ?? message})`;
   }
 }
 
@@ -203,10 +174,4 @@ async function adminQuery(url: string, sql: string): Promise<void> {
   } finally {
     await connection.end();
   }
-}
-
-function redact(url: string): string {
-  const parsed = new URL(url);
-  if (parsed.password) parsed.password = '***';
-  return parsed.toString();
 }

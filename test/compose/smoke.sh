@@ -28,9 +28,10 @@ docker compose version >/dev/null 2>&1 || fail 'no Docker Compose v2 (`docker co
 project="sft-smoke-$$-$(date +%s)"
 work=$(mktemp -d)
 host_pid=
-port=$(node -e 'const s=require("net").createServer().listen(0,"127.0.0.1",()=>{console.log(s.address().port);s.close()})')
+free_port() { node -e 'const s=require("net").createServer().listen(0,"127.0.0.1",()=>{console.log(s.address().port);s.close()})'; }
+port=$(free_port)
 # Published on loopback only, on a free port; the image under a tag of its own.
-relay_port=$(node -e 'const s=require("net").createServer().listen(0,"127.0.0.1",()=>{console.log(s.address().port);s.close()})')
+relay_port=$(free_port)
 export SFT_PUBLISH_ADDRESS=127.0.0.1 SFT_PUBLISH_PORT=$port SFT_RELAY_PUBLISH_PORT=$relay_port SFT_IMAGE="sft-server:$project"
 compose() { docker compose -p "$project" -f "$root/docker-compose.yml" --project-directory "$root" "$@"; }
 
@@ -53,6 +54,18 @@ trap 'exit 130' INT TERM
 sft() { # sft USER ARGS...: the CLI with USER's own SFT_HOME
   local user=$1; shift
   SFT_HOME="$work/$user/home" node "$root/bin/sft.js" "$@"
+}
+
+session_id_of() { # session_id_of JSONL ERR LABEL: the id the host-session in the background ($host_pid) prints, within 20 s
+  local jsonl=$1 err=$2 label=$3 id=
+  for _ in $(seq 100); do
+    id=$(sed -n 's/^{"event":"session","id":"\([^"]*\)".*/\1/p' "$jsonl" | head -1)
+    [ -n "$id" ] && break
+    kill -0 "$host_pid" 2>/dev/null || break
+    sleep 0.2
+  done
+  [ -n "$id" ] || fail "$label printed no session id: $(cat "$err")"
+  printf '%s\n' "$id"
 }
 
 step "build ($SFT_IMAGE)"
@@ -119,14 +132,7 @@ step 'one transfer: alice hosts on loopback, bob joins; the bytes go peer to pee
 head -c 3000000 /dev/urandom >"$work/alice/files/payload.bin"
 (cd "$work/alice/files" && sft alice host-session payload.bin --to bob --listen 127.0.0.1:0 --json >"$work/alice/host.jsonl" 2>"$work/alice/host.err") &
 host_pid=$!
-id=
-for _ in $(seq 100); do
-  id=$(sed -n 's/^{"event":"session","id":"\([^"]*\)".*/\1/p' "$work/alice/host.jsonl" | head -1)
-  [ -n "$id" ] && break
-  kill -0 "$host_pid" 2>/dev/null || break
-  sleep 0.2
-done
-[ -n "$id" ] || fail "host-session printed no session id: $(cat "$work/alice/host.err")"
+id=$(session_id_of "$work/alice/host.jsonl" "$work/alice/host.err" host-session)
 sft bob join "$id" --out "$work/bob/files"
 wait "$host_pid" || fail "host-session exited $?: $(cat "$work/alice/host.err")"
 host_pid=
@@ -138,14 +144,7 @@ step 'one transfer through the relay in the container (--relay only on both side
 head -c 2000000 /dev/urandom >"$work/alice/files/relayed.bin"
 (cd "$work/alice/files" && sft alice host-session relayed.bin --to bob --relay only --json >"$work/alice/relay-host.jsonl" 2>"$work/alice/relay-host.err") &
 host_pid=$!
-id=
-for _ in $(seq 100); do
-  id=$(sed -n 's/^{"event":"session","id":"\([^"]*\)".*/\1/p' "$work/alice/relay-host.jsonl" | head -1)
-  [ -n "$id" ] && break
-  kill -0 "$host_pid" 2>/dev/null || break
-  sleep 0.2
-done
-[ -n "$id" ] || fail "host-session --relay only printed no session id: $(cat "$work/alice/relay-host.err")"
+id=$(session_id_of "$work/alice/relay-host.jsonl" "$work/alice/relay-host.err" 'host-session --relay only')
 sft bob join "$id" --relay only --out "$work/bob/files"
 wait "$host_pid" || fail "host-session --relay only exited $?: $(cat "$work/alice/relay-host.err")"
 host_pid=

@@ -7,26 +7,13 @@
 import { promises as fs } from 'node:fs';
 import * as path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { freePort } from '../faults/support/pausable-relay';
-import { expectExit, makeTempDir, sha256File, spawnSft, SftUser, writeRandomFile, type SftProcess, type SftServer } from '../support/sft-process';
+import { expectExit, sha256File, SftUser, startRestartableSftServer, writeRandomFile, type RestartableSftServer, type SftProcess } from '../support/sft-process';
 
 const SIZE = 64 * 1024 * 1024;
 
-let dataDir: string;
-let port: number;
-let current: SftProcess;
-let server: SftServer;
+let server: RestartableSftServer;
 let alice: SftUser;
 let bob: SftUser;
-
-async function launch(): Promise<{ url: string; caCertPath: string }> {
-  current = spawnSft(['server', '--port', String(port), '--host', '127.0.0.1', '--data-dir', dataDir], {
-    env: { SFT_LOGIN_ADDRESS_LIMIT: '10000', SFT_LOGIN_LIMIT: '1000' },
-  });
-  const url = (await current.waitForStdout(/^sft server listening on (\S+)$/m))[1];
-  const caCertPath = (await current.waitForStdout(/^CA certificate: (.+)$/m))[1];
-  return { url, caCertPath };
-}
 
 /** Polls (without a time goal) until `check` holds or the process ends. */
 async function until(check: () => Promise<boolean>, process: SftProcess): Promise<boolean> {
@@ -39,22 +26,17 @@ async function until(check: () => Promise<boolean>, process: SftProcess): Promis
   return check();
 }
 
-const storeFiles = async () => fs.readdir(path.join(dataDir, 'deliveries')).catch(() => [] as string[]);
+const storeFiles = async () => fs.readdir(path.join(server.dataDir, 'deliveries')).catch(() => [] as string[]);
 
 beforeAll(async () => {
-  dataDir = await makeTempDir('sft-delivery-faults-');
-  port = await freePort();
-  const first = await launch();
-  server = { ...first, dataDir, process: current, stop: async () => undefined };
+  server = await startRestartableSftServer();
   [alice, bob] = await Promise.all(['alice', 'bob'].map((name) => SftUser.create(name, server)));
   await Promise.all([alice.register(), bob.register()]);
   await writeRandomFile(path.join(alice.dir, 'big.bin'), SIZE);
 });
 
 afterAll(async () => {
-  current?.kill('SIGTERM');
-  await current?.done;
-  await fs.rm(dataDir, { recursive: true, force: true });
+  await server?.stop();
   await Promise.all([alice, bob].map((user) => user?.cleanUp()));
 });
 
@@ -62,12 +44,11 @@ describe('stored delivery faults', () => {
   it('resumes an upload after the server was killed and restarted, and the delivery arrives intact', async () => {
     const send = alice.spawn(['send', 'big.bin', '--to', 'bob', '--json']);
     const midUpload = await until(async () => (await storeFiles()).some((f) => f.endsWith('.upload')), send);
-    current.kill('SIGKILL');
-    await current.done;
+    await server.kill();
     expect(midUpload).toBe(true);
     expect((await storeFiles()).filter((f) => f.endsWith('.blob'))).toEqual([]); // nothing offered half-written
 
-    const again = await launch();
+    const again = await server.restart();
     expect(again.url).toBe(server.url);
     const sent = expectExit(await send.done, 0);
     expect(sent.stdout).toMatch(/"event":"upload-retry"/);

@@ -7,7 +7,7 @@
 import { promises as fs } from 'node:fs';
 import * as path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { SftUser, writeRandomFile } from '../support/sft-process';
+import { partialFileAppears, SftUser, writeRandomFile } from '../support/sft-process';
 import { startServerWithUsers, type ServerWithUsers } from '../support/two-users';
 
 const SIZE = 200 * 1024 * 1024;
@@ -24,20 +24,6 @@ beforeAll(async () => {
 afterAll(async () => {
   await world?.stop();
 });
-
-/** Resolves once a temp file in `dir` holds at least one byte (the transfer is really under way). */
-async function partialFileAppears(dir: string, until: Promise<unknown>): Promise<string> {
-  let ended = false;
-  void until.finally(() => (ended = true));
-  while (!ended) {
-    for (const name of await fs.readdir(dir).catch(() => [] as string[])) {
-      const size = (await fs.stat(path.join(dir, name)).catch(() => null))?.size ?? 0;
-      if (size > 0) return name;
-    }
-    await new Promise((resolve) => setTimeout(resolve, 20));
-  }
-  throw new Error('The receiver ended before writing anything.');
-}
 
 describe('a receiver killed with SIGKILL mid-transfer', () => {
   it('leaves no file under its real name, only a temp .sft-*.part, and the host exits 5 with a clear message', async () => {

@@ -10,81 +10,23 @@
 import { promises as fs } from 'node:fs';
 import * as path from 'node:path';
 import { afterAll, beforeAll, expect, it } from 'vitest';
-import { expectExit, makeTempDir, sha256File, spawnSft, SftUser, writeRandomFile, type SftProcess, type SftServer } from '../support/sft-process';
+import { expectExit, partialFileAppears, sha256File, SftUser, startRestartableSftServer, writeRandomFile, type RestartableSftServer } from '../support/sft-process';
 import { createFreshMysqlDatabase, describeWithMysql, mysqlQuery } from './support/mysql';
-import { freePort, startPausableRelay } from './support/pausable-relay';
+import { freePort } from '../support/free-port';
+import { startPausableRelay } from './support/pausable-relay';
 
 const SIZE = 64 * 1024 * 1024;
 
-interface Restartable {
-  server: SftServer;
-  kill(): Promise<void>;
-  restart(): Promise<void>;
-  stop(): Promise<void>;
-}
-
-/** `sft server` on MySQL, on a fixed port and data dir, that can be SIGKILLed and started again. */
-async function startRestartableServer(dbUrl: string): Promise<Restartable> {
-  const dataDir = await makeTempDir('sft-faults-server-');
-  const port = await freePort();
-  let current: SftProcess;
-  const launch = async () => {
-    current = spawnSft(['server', '--port', String(port), '--no-relay', '--host', '127.0.0.1', '--data-dir', dataDir, '--db', dbUrl], {
-      env: { SFT_LOGIN_ADDRESS_LIMIT: '10000', SFT_LOGIN_LIMIT: '1000' },
-    });
-    const url = (await current.waitForStdout(/^sft server listening on (\S+)$/m))[1];
-    const caCertPath = (await current.waitForStdout(/^CA certificate: (.+)$/m))[1];
-    return { url, caCertPath };
-  };
-  const first = await launch();
-  const server: SftServer = {
-    ...first,
-    dataDir,
-    get process() {
-      return current;
-    },
-    stop: async () => undefined,
-  };
-  return {
-    server,
-    kill: async () => {
-      current.kill('SIGKILL');
-      await current.done;
-    },
-    restart: async () => {
-      const again = await launch();
-      expect(again).toEqual(first); // same address, same CA (kept in the data dir)
-    },
-    stop: async () => {
-      current.kill('SIGTERM');
-      await current.done;
-      await fs.rm(dataDir, { recursive: true, force: true });
-    },
-  };
-}
-
-async function firstPartialFile(dir: string, until: Promise<unknown>): Promise<void> {
-  let ended = false;
-  void until.finally(() => (ended = true));
-  while (!ended) {
-    for (const name of await fs.readdir(dir).catch(() => [] as string[])) {
-      if (((await fs.stat(path.join(dir, name)).catch(() => null))?.size ?? 0) > 0) return;
-    }
-    await new Promise((resolve) => setTimeout(resolve, 20));
-  }
-  throw new Error('The receiver ended before writing anything.');
-}
-
 describeWithMysql('a server killed with SIGKILL mid-session and restarted', () => {
   let database: Awaited<ReturnType<typeof createFreshMysqlDatabase>>;
-  let sft: Restartable;
+  let sft: RestartableSftServer;
   let alice: SftUser;
   let bob: SftUser;
 
   beforeAll(async () => {
     database = await createFreshMysqlDatabase();
-    sft = await startRestartableServer(database.url);
-    [alice, bob] = await Promise.all(['alice', 'bob'].map((name) => SftUser.create(name, sft.server)));
+    sft = await startRestartableSftServer({ args: ['--no-relay', '--db', database.url] });
+    [alice, bob] = await Promise.all(['alice', 'bob'].map((name) => SftUser.create(name, sft)));
     await Promise.all([alice.register(), bob.register()]);
   });
   afterAll(async () => {
@@ -92,6 +34,11 @@ describeWithMysql('a server killed with SIGKILL mid-session and restarted', () =
     await database?.drop();
     await Promise.all([alice, bob].map((user) => user?.cleanUp()));
   });
+
+  /** Starts the server again and checks it is the same one: same address, same CA (kept in the data dir). */
+  async function restartSameServer(): Promise<void> {
+    expect(await sft.restart()).toEqual({ url: sft.url, caCertPath: sft.caCertPath });
+  }
 
   it('keeps users, sessions and tokens, lets the transfer in flight finish byte-exact and takes its reports', async () => {
     const source = path.join(alice.dir, 'big.bin');
@@ -103,13 +50,13 @@ describeWithMysql('a server killed with SIGKILL mid-session and restarted', () =
       const id = await host.sessionId();
       const out = path.join(bob.dir, 'restart');
       const joiner = bob.spawn(['join', id, '--out', out]);
-      await firstPartialFile(out, joiner.done);
+      await partialFileAppears(out, joiner.done);
 
       relay.pause();
       await sft.kill();
       const [row] = await mysqlQuery<{ state: string }>(database.url, 'SELECT state FROM sessions WHERE id = ?', [id.replace(/-/g, '')]);
       expect(row?.state).toBe('joined');
-      await sft.restart();
+      await restartSameServer();
       relay.resume();
 
       const [joined, hosted] = await Promise.all([joiner.done, host.done]);
@@ -141,7 +88,7 @@ describeWithMysql('a server killed with SIGKILL mid-session and restarted', () =
       const id = await host.sessionId();
       const out = path.join(bob.dir, 'while-down');
       const joiner = bob.spawn(['join', id, '--out', out]);
-      await firstPartialFile(out, joiner.done);
+      await partialFileAppears(out, joiner.done);
 
       relay.pause();
       await sft.kill();
@@ -150,7 +97,7 @@ describeWithMysql('a server killed with SIGKILL mid-session and restarted', () =
       await Promise.all([joiner.waitForStderr(/Retrying the report/), host.waitForStderr(/Retrying the report/)]);
       expect(await sha256File(path.join(out, 'while-down.bin'))).toBe(await sha256File(source));
 
-      await sft.restart();
+      await restartSameServer();
       const [joined, hosted] = await Promise.all([joiner.done, host.done]);
       expectExit(joined, 0);
       expectExit(hosted, 0);
@@ -173,7 +120,7 @@ describeWithMysql('a server killed with SIGKILL mid-session and restarted', () =
       const id = await host.sessionId();
       const out = path.join(bob.dir, 'gone');
       const joiner = bob.spawn(['join', id, '--out', out], { env });
-      await firstPartialFile(out, joiner.done);
+      await partialFileAppears(out, joiner.done);
 
       relay.pause();
       await sft.kill();
@@ -186,7 +133,7 @@ describeWithMysql('a server killed with SIGKILL mid-session and restarted', () =
       for (const result of [joined, hosted]) expect(result.stderr).not.toMatch(/\n\s+at /);
 
       // Neither side turned the undelivered report into a "failed" one: the session is still open, awaiting reports.
-      await sft.restart();
+      await restartSameServer();
       const rows = expectExit(await alice.run(['sessions', '--json']), 0).stdout.trim().split('\n').map((line) => JSON.parse(line) as { id: string; state: string });
       expect(rows.find((r) => r.id === id)?.state).toBe('joined');
     } finally {

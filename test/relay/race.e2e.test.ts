@@ -6,7 +6,8 @@
 import * as path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { expectExit, sha256File, SftUser, startSftServer, writeRandomFile, type SftResult, type SftServer } from '../support/sft-process';
-import { freePort, MiB } from './support';
+import { freePort } from '../support/free-port';
+import { MiB } from './support';
 
 let server: SftServer;
 let relayAddress: string;

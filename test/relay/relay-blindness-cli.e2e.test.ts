@@ -26,7 +26,8 @@ import type { AppSecrets } from '../../server/src/config/app-secrets';
 import { SessionKeyCipher } from '../../server/src/sessions/session-key-cipher';
 import { sessionRow } from '../../server/test/support/db-rows';
 import { expectExit, SftUser, type SftServer } from '../support/sft-process';
-import { freePort, startServerForRelay } from './support';
+import { freePort } from '../support/free-port';
+import { startServerForRelay } from './support';
 
 const SECRET = Buffer.from('MEET AT THE NORTH GATE AT NOON. '.repeat(64)); // 2 KiB, easy to spot
 const RECORD = { changeCipherSpec: 0x14, alert: 0x15, handshake: 0x16, applicationData: 0x17 };
@@ -39,7 +40,7 @@ const forwarded = { host: [] as Buffer[], joiner: [] as Buffer[] };
 
 beforeAll(async () => {
   const relayPort = await freePort();
-  server = await startServerForRelay(relayPort, 'sft-relay-blind-cli-');
+  server = await startServerForRelay(relayPort);
   const { dataDir } = server;
   relay = await startRelay({
     ...standaloneRelayOptions({ port: relayPort, host: '127.0.0.1', dataDir, env: {} }),

@@ -7,8 +7,9 @@
 import { promises as fs } from 'node:fs';
 import * as path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { SftUser, spawnSft, writeRandomFile, type SftProcess, type SftServer } from '../support/sft-process';
-import { freePort, MiB, startServerForRelay } from './support';
+import { freePort } from '../support/free-port';
+import { partialFileAppears, SftUser, spawnSft, writeRandomFile, type SftProcess, type SftServer } from '../support/sft-process';
+import { MiB, startServerForRelay } from './support';
 
 const SIZE = 256 * MiB;
 
@@ -19,7 +20,7 @@ let bob: SftUser;
 
 beforeAll(async () => {
   const relayPort = await freePort();
-  server = await startServerForRelay(relayPort, 'sft-relay-killed-');
+  server = await startServerForRelay(relayPort);
   const { dataDir } = server;
   relay = spawnSft(['relay', '--port', String(relayPort), '--host', '127.0.0.1', '--data-dir', dataDir]);
   await relay.waitForStdout(/^sft relay listening on (\S+)$/m);
@@ -32,19 +33,6 @@ afterAll(async () => {
   await server?.stop();
   await Promise.all([alice, bob].map((user) => user?.cleanUp()));
 });
-
-/** Resolves once a temp file in `dir` holds at least one byte (the transfer is really under way). */
-async function partialFileAppears(dir: string, until: Promise<unknown>): Promise<void> {
-  let ended = false;
-  void until.finally(() => (ended = true));
-  while (!ended) {
-    for (const name of await fs.readdir(dir).catch(() => [] as string[])) {
-      if (((await fs.stat(path.join(dir, name)).catch(() => null))?.size ?? 0) > 0) return;
-    }
-    await new Promise((resolve) => setTimeout(resolve, 20));
-  }
-  throw new Error('The receiver ended before writing anything.');
-}
 
 describe('the relay killed mid-transfer', () => {
   it('ends both sides with exit 5, keeps nothing, and closes the session failed', async () => {

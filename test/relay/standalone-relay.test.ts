@@ -11,9 +11,10 @@
 import { readFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { TestAccount } from '../../server/test/support/accounts';
-import { expectExit, makeTempDir, runSft, spawnSft, type SftProcess } from '../support/sft-process';
+import { freePort } from '../support/free-port';
+import { expectExit, launchSftServer, makeTempDir, runSft, spawnSft, type SftProcess } from '../support/sft-process';
 import {
-  accounts, freePort, joinedSession, MiB, mintTicket, receiveAll, receiveExactly, refusalOf, relayPair, sendRandom, sleep,
+  accounts, joinedSession, MiB, mintTicket, receiveAll, receiveExactly, refusalOf, relayPair, sendRandom, sleep,
   ticketFromApi, worldOf, type RelayWorld,
 } from './support';
 
@@ -42,11 +43,9 @@ describe('sft relay running alone', () => {
     const dataDir = await makeTempDir('sft-relay-alone-');
     const relayPort = await freePort();
     const relayUrl = `tls://127.0.0.1:${relayPort}`;
-    server = spawnSft(['server', '--port', '0', '--no-relay', '--host', '127.0.0.1', '--data-dir', dataDir], {
-      env: { SFT_LOGIN_ADDRESS_LIMIT: '10000', SFT_LOGIN_LIMIT: '1000', SFT_RELAY_URL: relayUrl },
-    });
-    const url = (await server.waitForStdout(/^sft server listening on (\S+)$/m))[1];
-    const caPath = (await server.waitForStdout(/^CA certificate: (.+)$/m))[1];
+    const launched = await launchSftServer(dataDir, 0, { env: { SFT_RELAY_URL: relayUrl }, args: ['--no-relay'] });
+    server = launched.process;
+    const { url, caCertPath: caPath } = launched;
     expect((await server.waitForStdout(/^Relay: (.+)$/m))[1]).toBe(relayUrl);
     relay = spawnSft(['relay', '--port', String(relayPort), '--host', '127.0.0.1', '--data-dir', dataDir], {
       env: {

@@ -4,8 +4,8 @@
  * and byte-exact streams over a relayed pipe.
  */
 import { createHash, randomBytes } from 'node:crypto';
-import { promises as fs, readFileSync } from 'node:fs';
-import { connect as connectTcp, createServer } from 'node:net';
+import { readFileSync } from 'node:fs';
+import { connect as connectTcp } from 'node:net';
 import { join } from 'node:path';
 import type { Duplex } from 'node:stream';
 import { connect as connectTls } from 'node:tls';
@@ -15,7 +15,7 @@ import { issueTicket, privateKeyFromSeed, type TicketFields } from '../../relay/
 import { registerAndLogin, type TestAccount } from '../../server/test/support/accounts';
 import { ApiClient } from '../../server/test/support/https-client';
 import { createSession, peerCertificate } from '../../server/test/support/sessions';
-import { makeTempDir, spawnSft, type SftServer } from '../support/sft-process';
+import { startSftServer, type SftServer } from '../support/sft-process';
 
 export const MiB = 1024 * 1024;
 
@@ -171,18 +171,6 @@ export function receiveAll(socket: Duplex): Promise<{ bytes: number; sha256: str
   });
 }
 
-/** A loopback port that was free a moment ago (for a relay whose URL the server must know in advance). */
-export function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as { port: number };
-      server.close(() => resolve(port));
-    });
-  });
-}
-
 export function sleep(ms: number): Promise<void> {
   return new Promise((resolve) => setTimeout(resolve, ms));
 }
@@ -191,19 +179,6 @@ export function sleep(ms: number): Promise<void> {
  * A real `sft server --no-relay` whose tickets name a relay at `tls://127.0.0.1:<relayPort>` (SFT_RELAY_URL),
  * for tests that run that relay themselves (an `sft relay` process, or startRelay in-process).
  */
-export async function startServerForRelay(relayPort: number, prefix: string): Promise<SftServer> {
-  const dataDir = await makeTempDir(prefix);
-  const serverProcess = spawnSft(['server', '--port', '0', '--no-relay', '--host', '127.0.0.1', '--data-dir', dataDir], {
-    env: { SFT_LOGIN_ADDRESS_LIMIT: '10000', SFT_LOGIN_LIMIT: '1000', SFT_RELAY_URL: `tls://127.0.0.1:${relayPort}` },
-  });
-  const url = (await serverProcess.waitForStdout(/^sft server listening on (\S+)$/m))[1];
-  const caCertPath = (await serverProcess.waitForStdout(/^CA certificate: (.+)$/m))[1];
-  return {
-    url, caCertPath, dataDir, process: serverProcess,
-    stop: async () => {
-      serverProcess.kill('SIGTERM');
-      await serverProcess.done;
-      await fs.rm(dataDir, { recursive: true, force: true });
-    },
-  };
+export function startServerForRelay(relayPort: number): Promise<SftServer> {
+  return startSftServer({ SFT_RELAY_URL: `tls://127.0.0.1:${relayPort}` }, ['--no-relay']);
 }

@@ -59,7 +59,11 @@ describeWithMysqlAndRedis('two servers whose Redis stops and comes back', () => 
     for (const server of [c, d]) expect(server.stderr.match(GONE)).toHaveLength(1); // …still one line
 
     // What needs no shared limit is served: health, tokens, creating, reading, waiting on and cancelling one's own sessions.
-    for (const server of [c, d]) expect((await server.api.get('/health')).status).toBe(200);
+    for (const server of [c, d]) {
+      const health = await server.api.get('/health');
+      expect(health.status).toBe(200);
+      expect(health.body).toEqual({ status: 'degraded', database: 'up', redis: 'down' });
+    }
     expect((await d.api.get('/auth/me', { token: alice.token })).status).toBe(200);
     const { session } = await createSession(c.api, alice);
     const { answer } = await timeWait(
@@ -83,6 +87,7 @@ describeWithMysqlAndRedis('two servers whose Redis stops and comes back', () => 
     await redis.start();
     await waitUntil(() => [c, d].every((server) => server.stderr.includes('Redis answers again')), 15_000, 'the recovery line of both servers');
     for (const server of [c, d]) expect(server.stderr.match(BACK)).toHaveLength(1);
+    for (const server of [c, d]) expect((await server.api.get('/health')).body).toEqual({ status: 'ok', database: 'up', redis: 'up' });
     // Both servers listen on the channel again (they subscribe anew on every reconnect).
     const probe = new Redis(redis.url);
     try {

@@ -16,12 +16,13 @@ import { deleteRedisKeys, testRedisUrl, uniqueRedisPrefix } from '../../server/t
 import { createSession, peerCertificate } from '../../server/test/support/sessions';
 import { newSessionId } from '../../server/src/sessions/session-id';
 import { createFreshMysqlDatabase, mysqlQuery } from '../faults/support/mysql';
-import { freePort, startPausableRelay } from '../faults/support/pausable-relay';
-import { expectExit, sha256File, SftUser, writeRandomFile } from '../support/sft-process';
+import { startPausableRelay } from '../faults/support/pausable-relay';
+import { freePort } from '../support/free-port';
+import { expectExit, partialFileAppears, sha256File, SftUser, writeRandomFile } from '../support/sft-process';
 import { startCluster, type Cluster, type ClusterServer } from './support/cluster';
 import { startLoadBalancer } from './support/load-balancer';
 import { describeWithMysqlAndRedis } from './support/requirements';
-import { firstPartialFile, sleep, sweptCounts, timeWait, waitUntil } from './support/observe';
+import { sleep, sweptCounts, timeWait, waitUntil } from './support/observe';
 
 const RECHECK_SECONDS = 30;
 const WAIT_SECONDS = 25;
@@ -151,7 +152,7 @@ describeWithMysqlAndRedis('two sft servers behind one address', () => {
       const id = await host.sessionId();
       const out = path.join(grace.dir, 'out');
       const joiner = grace.spawn(['join', id, '--out', out]);
-      await firstPartialFile(out, joiner.done);
+      await partialFileAppears(out, joiner.done);
 
       // Both sides now long-poll their session through the balancer, which sends everything to A while A runs.
       relay.pause();

@@ -1,12 +1,14 @@
 /**
  * End-to-end helpers: run the real `sft` CLI (`node bin/sft.js`, built into dist/) as child processes
- * with their own SFT_HOME, start a real `sft server` on a free loopback port, and collect output.
+ * with their own SFT_HOME, start a real `sft server` on a loopback port (restartable on the same port when asked),
+ * watch a receiver's output directory, and collect output.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { createHash, randomBytes } from 'node:crypto';
 import { createReadStream, existsSync, promises as fs } from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
+import { freePort } from './free-port';
 
 export const REPO_ROOT = path.resolve(__dirname, '..', '..');
 const SFT_BIN = path.join(REPO_ROOT, 'bin', 'sft.js');
@@ -105,14 +107,29 @@ export interface SftServer {
   stop(): Promise<void>;
 }
 
-/** Starts a real `sft server` on 127.0.0.1 with a free port, SQLite and a fresh CA in a temp dir. */
-export async function startSftServer(env: NodeJS.ProcessEnv = {}): Promise<SftServer> {
-  const dataDir = await makeTempDir('sft-e2e-server-');
-  const server = spawnSft(['server', '--port', '0', '--relay-port', '0', '--host', '127.0.0.1', '--data-dir', dataDir], {
-    env: { SFT_LOGIN_ADDRESS_LIMIT: '10000', SFT_LOGIN_LIMIT: '1000', ...env },
+export interface SftServerOptions {
+  /** Environment besides the raised login limits every test server gets. */
+  env?: NodeJS.ProcessEnv;
+  /** What follows `server --host 127.0.0.1 --port P --data-dir D`; default `--relay-port 0`. */
+  args?: string[];
+}
+
+const TEST_SERVER_ENV: NodeJS.ProcessEnv = { SFT_LOGIN_ADDRESS_LIMIT: '10000', SFT_LOGIN_LIMIT: '1000' };
+
+/** Spawns `sft server` on 127.0.0.1:`port` (0: any free port) with `dataDir`; resolves once it printed its URL and CA. */
+export async function launchSftServer(dataDir: string, port: number, options: SftServerOptions = {}): Promise<{ url: string; caCertPath: string; process: SftProcess }> {
+  const server = spawnSft(['server', '--host', '127.0.0.1', '--port', String(port), '--data-dir', dataDir, ...(options.args ?? ['--relay-port', '0'])], {
+    env: { ...TEST_SERVER_ENV, ...options.env },
   });
   const url = (await server.waitForStdout(/^sft server listening on (\S+)$/m))[1];
   const caCertPath = (await server.waitForStdout(/^CA certificate: (.+)$/m))[1];
+  return { url, caCertPath, process: server };
+}
+
+/** Starts a real `sft server` on 127.0.0.1 with a free port, SQLite (unless `env` names a database) and a fresh CA in a temp dir. */
+export async function startSftServer(env: NodeJS.ProcessEnv = {}, args?: string[]): Promise<SftServer> {
+  const dataDir = await makeTempDir('sft-e2e-server-');
+  const { url, caCertPath, process: server } = await launchSftServer(dataDir, 0, { env, args });
   return {
     url,
     caCertPath,
@@ -121,6 +138,41 @@ export async function startSftServer(env: NodeJS.ProcessEnv = {}): Promise<SftSe
     stop: async () => {
       server.kill('SIGTERM');
       await server.done;
+      await fs.rm(dataDir, { recursive: true, force: true });
+    },
+  };
+}
+
+/** A server on a fixed port and data dir that can be killed and started again; `process` is the current run. */
+export interface RestartableSftServer extends SftServer {
+  /** SIGKILL: no shutdown hook runs. */
+  kill(): Promise<void>;
+  /** Starts it again on the same port and data dir; what it printed (the same URL and CA: the CA is kept in the data dir). */
+  restart(): Promise<{ url: string; caCertPath: string }>;
+}
+
+export async function startRestartableSftServer(options: SftServerOptions = {}): Promise<RestartableSftServer> {
+  const dataDir = await makeTempDir('sft-restartable-server-');
+  const port = await freePort();
+  let current = await launchSftServer(dataDir, port, options);
+  return {
+    url: current.url,
+    caCertPath: current.caCertPath,
+    dataDir,
+    get process() {
+      return current.process;
+    },
+    kill: async () => {
+      current.process.kill('SIGKILL');
+      await current.process.done;
+    },
+    restart: async () => {
+      current = await launchSftServer(dataDir, port, options);
+      return { url: current.url, caCertPath: current.caCertPath };
+    },
+    stop: async () => {
+      current.process.kill('SIGTERM');
+      await current.process.done;
       await fs.rm(dataDir, { recursive: true, force: true });
     },
   };
@@ -174,6 +226,19 @@ export function expectExit(result: SftResult, code: number): SftResult {
 
 export function makeTempDir(prefix: string): Promise<string> {
   return fs.mkdtemp(path.join(os.tmpdir(), prefix));
+}
+
+/** Resolves with the name of the first file in `dir` that holds a byte (a receiver is really writing); throws if `until` settles first. */
+export async function partialFileAppears(dir: string, until: Promise<unknown>): Promise<string> {
+  let ended = false;
+  void until.finally(() => (ended = true));
+  while (!ended) {
+    for (const name of await fs.readdir(dir).catch(() => [] as string[])) {
+      if (((await fs.stat(path.join(dir, name)).catch(() => null))?.size ?? 0) > 0) return name;
+    }
+    await new Promise((resolve) => setTimeout(resolve, 20));
+  }
+  throw new Error('The receiver ended before writing anything.');
 }
 
 /** Streams a file through SHA-256. */

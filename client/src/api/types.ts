@@ -4,7 +4,7 @@
  * `Wire<T>` is the DTO as it travels in JSON: the server's string enums become their string values.
  */
 import type { LoginView, MeView, UserView } from '../../../server/src/auth/dto/auth-views.dto';
-import type { CreateSessionDto, EndpointDto, ReportDto, ReportedFileDto } from '../../../server/src/sessions/dto/session-requests.dto';
+import type { CreateSessionDto, EndpointDto, ReportDto } from '../../../server/src/sessions/dto/session-requests.dto';
 import type {
   CreatedSessionView, JoinedSessionView, OfferView as OfferViewDto, SessionView as SessionViewDto,
 } from '../../../server/src/sessions/dto/session-view.dto';
@@ -41,7 +41,7 @@ export type CreateSessionBody = Wire<CreateSessionDto>;
 /** `key`: base64 of the 32-byte session key. Secret. */
 export type SessionWithKey = Wire<CreatedSessionView>;
 export type JoinAnswer = Wire<JoinedSessionView>;
-export type FileDigest = Wire<ReportedFileDto>;
+/** `files`: each a `FileSummary` (client/src/transfer/types.ts) without `savedAs`. */
 export type ReportBody = Wire<ReportDto>;
 export type DeliveryView = Wire<DeliveryViewDto>;
 export type CreateDeliveryBody = Wire<CreateDeliveryDto>;

@@ -54,12 +54,6 @@ export class DeliveriesService {
       throw new UserError(UserErrorCode.UserNotFound);
     }
     if (recipient.id === user.id) throw new RequestError(RequestErrorCode.ValidationFailed, 'recipient: cannot be yourself');
-    const stored = await this.deliveries.storedBytes(user.id);
-    if (stored + body.bytes > this.config.storeQuotaBytes) {
-      throw new DeliveryError(DeliveryErrorCode.QuotaExceeded, {
-        message: `This delivery (${body.bytes} bytes) does not fit your quota: ${stored} of ${this.config.storeQuotaBytes} bytes are in use.`,
-      });
-    }
     const now = new Date();
     const id = newSessionId();
     const key = this.cipher.newKey();
@@ -83,7 +77,12 @@ export class DeliveriesService {
       readyAt: null,
       closedAt: null,
     });
-    await this.deliveries.insert(delivery);
+    if (!(await this.deliveries.insertWithinQuota(delivery, this.config.storeQuotaBytes))) {
+      const stored = await this.deliveries.storedBytes(user.id);
+      throw new DeliveryError(DeliveryErrorCode.QuotaExceeded, {
+        message: `This delivery (${body.bytes} bytes) does not fit your quota: ${stored} of ${this.config.storeQuotaBytes} bytes are in use.`,
+      });
+    }
     return { delivery: toDeliveryView(delivery), key: key.toString('base64') };
   }
 

@@ -1,6 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { InjectRepository } from '@nestjs/typeorm';
-import { In, LessThan, Not, Repository } from 'typeorm';
+import { In, LessThan, Not, Repository, type EntityManager } from 'typeorm';
 import { DeliveryState, OPEN_DELIVERY_STATES } from './delivery-state';
 import { Delivery } from './delivery.entity';
 
@@ -19,8 +19,36 @@ export class DeliveryRepository {
     return this.deliveries.create(fields);
   }
 
-  async insert(delivery: Delivery): Promise<void> {
-    await this.deliveries.insert(delivery);
+  /**
+   * Inserts `delivery` only if its sender's open deliveries and it stay within `quota` bytes, atomically: of
+   * announcements made at once, no two are both taken when together they exceed it. Answers whether it was.
+   * MySQL: a transaction that first locks the sender's `users` row, so one sender's announcements take turns
+   * (and the sum is read after the lock, seeing what the one before committed). SQLite: one conditional
+   * INSERT … SELECT, which runs under the database's write lock.
+   */
+  async insertWithinQuota(delivery: Delivery, quota: number): Promise<boolean> {
+    if (this.deliveries.manager.connection.options.type === 'mysql') {
+      return this.deliveries.manager.transaction(async (manager) => {
+        await manager.query('SELECT id FROM users WHERE id = ? FOR UPDATE', [delivery.senderId]);
+        if ((await this.storedBytes(delivery.senderId, manager)) + delivery.bytes > quota) return false;
+        await manager.insert(Delivery, delivery);
+        return true;
+      });
+    }
+    const { driver } = this.deliveries.manager.connection;
+    const columns = this.deliveries.metadata.columns;
+    const sql =
+      `INSERT INTO deliveries (${columns.map((column) => driver.escape(column.databaseName)).join(', ')}) ` +
+      `SELECT ${columns.map(() => '?').join(', ')} ` +
+      `WHERE (SELECT COALESCE(SUM(bytes), 0) FROM deliveries WHERE sender_id = ? AND state IN (${OPEN_DELIVERY_STATES.map(() => '?').join(', ')})) + ? <= ?`;
+    const values = columns.map((column) => driver.preparePersistentValue(column.getEntityValue(delivery), column));
+    const runner = this.deliveries.manager.connection.createQueryRunner();
+    try {
+      const result = await runner.query(sql, [...values, delivery.senderId, ...OPEN_DELIVERY_STATES, delivery.bytes, quota], true);
+      return result.affected === 1;
+    } finally {
+      await runner.release();
+    }
   }
 
   /** Owner in the query: the delivery when `userId` sent it, or receives it and its upload is complete. */
@@ -52,9 +80,9 @@ export class DeliveryRepository {
   }
 
   /** Ciphertext bytes `senderId` has stored or is uploading (what counts against the quota). */
-  async storedBytes(senderId: string): Promise<number> {
-    const row = await this.deliveries
-      .createQueryBuilder('d')
+  async storedBytes(senderId: string, manager: EntityManager = this.deliveries.manager): Promise<number> {
+    const row = await manager
+      .createQueryBuilder(Delivery, 'd')
       .select('COALESCE(SUM(d.bytes), 0)', 'total')
       .where('d.sender_id = :senderId AND d.state IN (:...open)', { senderId, open: OPEN_DELIVERY_STATES })
       .getRawOne<{ total: string | number }>();

@@ -1,6 +1,7 @@
 import { Controller, Get } from '@nestjs/common';
-import { ApiTags } from '@nestjs/swagger';
+import { ApiOkResponse, ApiTags } from '@nestjs/swagger';
 import { Public } from '../common/public.decorator';
+import { HealthView } from './dto/health-view.dto';
 import { HealthService } from './health.service';
 
 @ApiTags('health')
@@ -9,9 +10,10 @@ import { HealthService } from './health.service';
 export class HealthController {
   constructor(private readonly health: HealthService) {}
 
-  /** 200 `{ status: 'ok', database: 'up' }`, or 503 `database_unavailable`. */
+  /** 200 `{ status, database: 'up', redis? }` (see docs/api.md "Health"), or 503 `database_unavailable`. */
   @Get()
-  check(): Promise<{ status: 'ok'; database: 'up' }> {
+  @ApiOkResponse({ type: HealthView })
+  check(): Promise<HealthView> {
     return this.health.check();
   }
 }

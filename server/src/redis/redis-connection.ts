@@ -81,6 +81,17 @@ export class RedisConnection {
     return this.up;
   }
 
+  /** Whether Redis answers PING now (within the command timeout); a failure is reported like a lost connection. */
+  async answers(): Promise<boolean> {
+    try {
+      await this.client.ping();
+      return true;
+    } catch (error) {
+      this.markDown(error as Error);
+      return false;
+    }
+  }
+
   /** Calls `onMessage` for every message on `channel` (prefixed), from now on and after every reconnect. */
   subscribe(channel: string, onMessage: (message: string) => void): void {
     this.channels.set(this.key(channel), onMessage);

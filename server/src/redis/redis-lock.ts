@@ -34,3 +34,18 @@ export class RedisLock {
     return (await this.redis.client.eval(RELEASE, 1, this.key, token)) === 1;
   }
 }
+
+/**
+ * Runs `work`, which must be safe to repeat (each step conditional on the state it expects), under `lock`:
+ * not at all while another holder has it; unlocked when there is no lock (no Redis) or Redis does not answer.
+ */
+export async function runUnderLock(lock: RedisLock | null, work: () => Promise<unknown>): Promise<void> {
+  // null: another holder has it. undefined: no lock to take.
+  const token = lock ? await lock.acquire().catch(() => undefined) : undefined;
+  if (token === null) return;
+  try {
+    await work();
+  } finally {
+    if (token) await lock?.release(token).catch(() => undefined);
+  }
+}

@@ -3,7 +3,7 @@ import { RevokedTokensService } from '../auth/revoked-tokens.service';
 import { PeriodicTask } from '../common/periodic-task';
 import { AppConfig } from '../config/app-config';
 import { REDIS_CONNECTION, type RedisConnection } from '../redis/redis-connection';
-import { RedisLock } from '../redis/redis-lock';
+import { RedisLock, runUnderLock } from '../redis/redis-lock';
 import { SessionsService } from './sessions.service';
 
 /** How long the sweep lock lives if its holder dies mid-sweep (a sweep takes far less). */
@@ -27,7 +27,7 @@ export class SessionSweeper implements OnApplicationBootstrap, OnModuleDestroy {
     @Inject(REDIS_CONNECTION) redis: RedisConnection | null,
   ) {
     this.lock = redis ? new RedisLock(redis, 'sweeper', SWEEP_LOCK_TTL_MS) : null;
-    this.task = new PeriodicTask('expiry sweep', config.sweepIntervalMs, () => this.sweepUnderLock());
+    this.task = new PeriodicTask('expiry sweep', config.sweepIntervalMs, () => runUnderLock(this.lock, () => this.sweep()));
   }
 
   onApplicationBootstrap(): void {
@@ -36,17 +36,6 @@ export class SessionSweeper implements OnApplicationBootstrap, OnModuleDestroy {
 
   onModuleDestroy(): void {
     this.task.stop();
-  }
-
-  private async sweepUnderLock(): Promise<void> {
-    // null: another server sweeps now. undefined: no lock to take (no Redis, or it does not answer).
-    const token = this.lock ? await this.lock.acquire().catch(() => undefined) : undefined;
-    if (token === null) return;
-    try {
-      await this.sweep();
-    } finally {
-      if (token) await this.lock?.release(token).catch(() => undefined);
-    }
   }
 
   private async sweep(): Promise<void> {

@@ -71,6 +71,7 @@ describe(LookupLimiter.name, () => {
   });
 });
 
+// SPEC §5: no user enumeration; lookups of unknown usernames share the budget of unknown session ids.
 describe(`${LookupLimiter.name} for usernames`, () => {
   let t: TestServer;
   let alice: TestAccount;

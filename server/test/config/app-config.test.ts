@@ -8,7 +8,7 @@ describe(AppConfig.name, () => {
     expect(config).toMatchObject({
       port: 8443, host: '127.0.0.1', sessionTtlSeconds: 600, bcryptCost: 12, tokenTtlSeconds: 3600,
       database: { type: 'sqlite', path: join('/tmp/sft-x', 'sft.sqlite') },
-      redisUrl: null, redisPrefix: 'sft:', waitRecheckMs: 1000,
+      redisUrl: null, redisPrefix: 'sft:', waitRecheckMs: 1000, sessionLookupLimit: 30,
     });
   });
 

@@ -1,8 +1,10 @@
-import { afterAll, beforeAll, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { HealthController } from '../../src/health/health.controller';
 import { describeEachDatabase } from '../support/databases';
 import { createFreshMysqlDatabase } from '../support/mysql';
+import { deleteRedisKeys, describeWithRedis, testRedisUrl, uniqueRedisPrefix } from '../support/redis';
 import { startTestServer, type TestServer } from '../support/test-server';
+import { freePort } from '../../../test/support/free-port';
 import { startTcpProxy } from '../../../test/support/tcp-proxy';
 
 describeEachDatabase(HealthController.name, (db) => {
@@ -54,4 +56,46 @@ describeEachDatabase(HealthController.name, (db) => {
       }
     });
   }
+});
+
+describe(`${HealthController.name} with SFT_REDIS_URL`, () => {
+  describeWithRedis('', () => {
+    let t: TestServer;
+    const prefix = uniqueRedisPrefix();
+    beforeAll(async () => {
+      t = await startTestServer({ env: { SFT_REDIS_URL: testRedisUrl(), SFT_REDIS_PREFIX: prefix } });
+    });
+    afterAll(async () => {
+      await t?.close();
+      await deleteRedisKeys(testRedisUrl(), prefix);
+    });
+
+    it('reports Redis up and the server ok', async () => {
+      const res = await t.api.get('/health');
+      expect(res.status).toBe(200);
+      expect(res.body).toEqual({ status: 'ok', database: 'up', redis: 'up' });
+    });
+  });
+
+  it('reports Redis down and the server degraded (still 200: what needs no shared limit is served) when nothing listens there', async () => {
+    const t = await startTestServer({ env: { SFT_REDIS_URL: `redis://127.0.0.1:${await freePort()}` } });
+    try {
+      const res = await t.api.get('/health');
+      expect(res.status).toBe(200);
+      expect(res.body).toEqual({ status: 'degraded', database: 'up', redis: 'down' });
+    } finally {
+      await t.close();
+    }
+  });
+
+  it('documents the answer in OpenAPI', async () => {
+    const t = await startTestServer();
+    try {
+      const schema = (await t.api.get('/docs-json')).body.components.schemas.HealthView;
+      expect(Object.keys(schema.properties)).toEqual(['status', 'database', 'redis']);
+      expect(schema.required).toEqual(['status', 'database']);
+    } finally {
+      await t.close();
+    }
+  });
 });

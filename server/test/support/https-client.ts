@@ -1,5 +1,5 @@
 /* eslint-disable @typescript-eslint/no-explicit-any -- test answers are read loosely, like JSON. */
-import { request as httpsRequest } from 'node:https';
+import { request as httpsRequest, type Agent } from 'node:https';
 
 export interface ApiResponse<T = any> {
   status: number;
@@ -20,12 +20,14 @@ export interface RequestOptions {
 
 /**
  * A small HTTPS JSON client that trusts exactly the given CA (verification stays on).
- * `client.post('/auth/login', { body })` → `{ status, body }`.
+ * `client.post('/auth/login', { body })` → `{ status, body }`. A connection per request, unless an `agent`
+ * is given (keep-alive connections opened in advance let many requests reach the server at once).
  */
 export class ApiClient {
   constructor(
     readonly baseUrl: string,
     private readonly caPem: string,
+    private readonly agent: Agent | false = false,
   ) {}
 
   get<T = any>(path: string, options: RequestOptions = {}) {
@@ -50,7 +52,7 @@ export class ApiClient {
     }
     if (options.token) headers.authorization = `Bearer ${options.token}`;
     return new Promise((resolve, reject) => {
-      const req = httpsRequest(url, { method, headers, ca: this.caPem, agent: false }, (res) => {
+      const req = httpsRequest(url, { method, headers, ca: this.caPem, agent: this.agent }, (res) => {
         const chunks: Buffer[] = [];
         res.on('data', (chunk: Buffer) => chunks.push(chunk));
         res.on('error', reject);

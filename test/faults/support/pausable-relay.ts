@@ -59,13 +59,3 @@ export async function startPausableRelay(targetPort: number): Promise<PausableRe
     },
   };
 }
-
-/** A port that was free a moment ago (bound to port 0 and released). */
-export async function freePort(): Promise<number> {
-  const probe = createServer();
-  probe.listen(0, '127.0.0.1');
-  await once(probe, 'listening');
-  const { port } = probe.address() as AddressInfo;
-  await new Promise<void>((resolve) => probe.close(() => resolve()));
-  return port;
-}

@@ -9,7 +9,7 @@ import { promises as fs } from 'node:fs';
 import * as path from 'node:path';
 import { makeCa, makeServerCert } from '../../../certs/src/x509';
 import { ApiClient } from '../../../server/test/support/https-client';
-import { freePort } from '../../faults/support/pausable-relay';
+import { freePort } from '../../support/free-port';
 import { makeTempDir, spawnSft, type SftProcess, type SftServer } from '../../support/sft-process';
 
 export interface ClusterOptions {

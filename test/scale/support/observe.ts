@@ -1,6 +1,4 @@
 /** Small helpers the scale tests use to watch servers and rows. */
-import { promises as fs } from 'node:fs';
-import * as path from 'node:path';
 import type { ApiResponse } from '../../../server/test/support/https-client';
 
 export function sleep(ms: number): Promise<void> {
@@ -39,17 +37,4 @@ export function sweptCounts(stdout: string): number {
     total += (JSON.parse(line) as { closed: number }).closed;
   }
   return total;
-}
-
-/** Resolves once the receiver wrote its first bytes into `dir`; throws if it ended before. */
-export async function firstPartialFile(dir: string, until: Promise<unknown>): Promise<void> {
-  let ended = false;
-  void until.finally(() => (ended = true));
-  while (!ended) {
-    for (const name of await fs.readdir(dir).catch(() => [] as string[])) {
-      if (((await fs.stat(path.join(dir, name)).catch(() => null))?.size ?? 0) > 0) return;
-    }
-    await sleep(20);
-  }
-  throw new Error('The receiver ended before writing anything.');
 }

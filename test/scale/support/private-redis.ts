@@ -5,7 +5,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
 import Redis from 'ioredis';
-import { freePort } from '../../faults/support/pausable-relay';
+import { freePort } from '../../support/free-port';
 
 export interface PrivateRedis {
   url: string;

@@ -1,0 +1,74 @@
+/**
+ * Continuing an unfinished `sft send` (issue 14): before a new delivery is announced, the record of an
+ * earlier run with the same sources for the same recipient (SFT_HOME/sends/, state/pending-sends-file.ts)
+ * is checked against the sources on disk (size and modification time) and against the server
+ * (`GET /deliveries/:id`: still `uploading`, and how many parts it holds). The file key in the record makes
+ * the same ciphertext again (GCM nonces and the Ed25519 signature are deterministic), so only the parts the
+ * server lacks are sent. A changed source, or a delivery the server closed, is withdrawn and forgotten and
+ * the caller starts a new delivery; the user is told either way.
+ */
+import { stat } from 'node:fs/promises';
+import type { ApiClient } from '../api/api-client';
+import { ApiError } from '../api/api-error';
+import type { DeliveryView } from '../api/types';
+import type { LocalFile } from '../transfer/manifest';
+import type { PendingSend, PendingSendsFile, SourceStamp } from '../state/pending-sends-file';
+
+export type ResumePlan =
+  /** Still uploading: send parts `uploadedParts`… with the record's file key. */
+  | { kind: 'upload'; record: PendingSend; delivery: DeliveryView }
+  /** Every part is on the server (the earlier run died before or during `complete`). */
+  | { kind: 'complete'; record: PendingSend; delivery: DeliveryView };
+
+/** The sources as they are now: absolute path, manifest name, size, modification time. */
+export async function stampSources(files: LocalFile[]): Promise<SourceStamp[]> {
+  return Promise.all(files.map(async (f) => ({ path: f.path, name: f.name, size: f.size, mtimeMs: (await stat(f.path)).mtimeMs })));
+}
+
+export interface FindResumeInput {
+  api: ApiClient;
+  pending: PendingSendsFile;
+  sender: string;
+  recipient: string;
+  sources: SourceStamp[];
+  /** Tells the user why an earlier run is not continued. */
+  onNote: (event: string, data: Record<string, unknown>, text: string) => void;
+}
+
+/** The earlier unfinished run of this very send, if it can be continued; records that cannot are cleaned up. */
+export async function findResumableSend(input: FindResumeInput): Promise<ResumePlan | null> {
+  const { api, pending, sources } = input;
+  for (const record of await pending.find(api.serverUrl, input.sender, input.recipient)) {
+    if (!sameSourcePaths(record.files, sources)) continue;
+    const id = record.deliveryId;
+    const changed = changedSource(record.files, sources);
+    if (changed) {
+      input.onNote('source-changed', { id, path: changed.path }, `${changed.path} changed since delivery ${id} began (size or modification time); withdrawing it and starting a new delivery.`);
+      await api.withdrawDelivery(id).catch(() => undefined);
+      await pending.delete(id);
+      continue;
+    }
+    let delivery: DeliveryView;
+    try {
+      delivery = await api.getDelivery(id);
+    } catch (error) {
+      if (!(error instanceof ApiError) || (error.status !== 404 && error.status !== 410)) throw error;
+      input.onNote('resume-gone', { id }, `Delivery ${id} is no longer on the server; starting a new delivery.`);
+      await pending.delete(id);
+      continue;
+    }
+    if (delivery.state === 'uploading') return { kind: 'upload', record, delivery };
+    if (delivery.state === 'ready') return { kind: 'complete', record, delivery };
+    input.onNote('resume-gone', { id, state: delivery.state }, `Delivery ${id} is ${delivery.state} now; starting a new delivery.`);
+    await pending.delete(id);
+  }
+  return null;
+}
+
+function sameSourcePaths(before: SourceStamp[], now: SourceStamp[]): boolean {
+  return before.length === now.length && before.every((f, i) => f.path === now[i].path && f.name === now[i].name);
+}
+
+function changedSource(before: SourceStamp[], now: SourceStamp[]): SourceStamp | undefined {
+  return now.find((f, i) => f.size !== before[i].size || f.mtimeMs !== before[i].mtimeMs);
+}

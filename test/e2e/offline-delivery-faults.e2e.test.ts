@@ -1,8 +1,9 @@
 /**
  * Issue 13 faults with real processes: the server is killed (SIGKILL) in the middle of an upload and
  * started again on the same port and data dir — `sft send` resumes from the part the server has and the
- * delivery arrives intact; a receiver killed in the middle of a download leaves nothing under a final name,
- * and a rerun of `sft receive` completes.
+ * delivery arrives intact; a receiver killed while it writes the files (they are checked and written once
+ * the whole ciphertext is on its disk) leaves nothing under a final name, and a rerun of `sft receive`
+ * completes. Killed mid-download, and killed senders: offline-delivery-resume.e2e.test.ts.
  */
 import { promises as fs } from 'node:fs';
 import * as path from 'node:path';

@@ -120,6 +120,21 @@ describe('resuming stored deliveries', () => {
     expect(await sha256File(path.join(bob.dir, 'sent-twice', 'big.bin'))).toBe(await sha256File(path.join(alice.dir, 'big.bin')));
   });
 
+  it('Ctrl-C stops an upload with exit 6 and keeps it for a rerun, which continues the same delivery', async () => {
+    const { proc, id } = await startSend('big.bin');
+    while (proc.child.exitCode === null && (await fileSize(uploadFile(id))) < 4 * MIB) await new Promise((resolve) => setTimeout(resolve, 5));
+    proc.kill('SIGINT');
+    const stopped = expectExit(await proc.done, 6);
+    expect(stopped.stdout).toContain(`run the same \`sft send\` again to continue it`);
+    expect((await fs.stat(path.join(alice.home, 'sends', `${id}.json`))).mode & 0o777).toBe(0o600);
+
+    const rerun = expectExit(await alice.run(['send', 'big.bin', '--to', 'bob']), 0);
+    expect(rerun.stderr).toMatch(new RegExp(`Resuming upload of delivery ${id} at [1-9]\\d* MiB`));
+    expect(rerun.stdout).toContain(`Stored for bob: ${id}`);
+    expectExit(await bob.run(['receive', id, '--out', 'interrupted']), 0);
+    expect(await sha256File(path.join(bob.dir, 'interrupted', 'big.bin'))).toBe(await sha256File(path.join(alice.dir, 'big.bin')));
+  });
+
   it('a receiver killed mid-download and run again downloads only the rest (Range) and gets the files byte-exact', async () => {
     const { id, bytes } = await storedDelivery('big.bin');
     const kept = await killedReceive(id, 'resumed', 8 * MIB);

@@ -78,7 +78,7 @@ describe('stored delivery faults', () => {
     expect(await sha256File(path.join(bob.dir, 'resumed', 'big.bin'))).toBe(await sha256File(path.join(alice.dir, 'big.bin')));
   });
 
-  it('a receiver killed mid-download keeps nothing under a final name; a rerun completes', async () => {
+  it('a receiver killed while it writes the files keeps nothing under a final name; a rerun completes', async () => {
     const sent = expectExit(await alice.run(['send', 'big.bin', '--to', 'bob', '--json']), 0);
     const id = sent.stdout.trim().split('\n').map((line) => JSON.parse(line)).find((e) => e.event === 'delivery-stored').id as string;
     const out = path.join(bob.dir, 'killed');

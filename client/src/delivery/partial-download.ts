@@ -96,6 +96,7 @@ export class PartialDownloads {
       }
       const kept = have;
       if (have === total) return kept;
+      await checkRoom(this.dir, total - have);
       const response = await api.downloadDelivery(id, opts.signal, have);
       try {
         if (have > 0 && !startsAt(response.statusCode, response.headers['content-range'], have)) {
@@ -106,8 +107,7 @@ export class PartialDownloads {
         try {
           for await (const chunk of response as AsyncIterable<Buffer>) {
             if (have + chunk.length > total) throw new TransferError('integrity', 'The server sent more bytes than the delivery has; nothing was kept.');
-            let written = 0;
-            while (written < chunk.length) written += (await handle.write(chunk, written, chunk.length - written, have + written)).bytesWritten;
+            await writeAt(handle, chunk, have, file);
             have += chunk.length;
             opts.onProgress?.(have);
           }
@@ -125,6 +125,25 @@ export class PartialDownloads {
       await handle.close();
     }
   }
+}
+
+/** Writes `data` at `position`; a full disk or another write error is not the network's fault. */
+async function writeAt(handle: fs.FileHandle, data: Buffer, position: number, file: string): Promise<void> {
+  try {
+    let written = 0;
+    while (written < data.length) written += (await handle.write(data, written, data.length - written, position + written)).bytesWritten;
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code ?? (error as Error).message;
+    const noSpace = code === 'ENOSPC' || code === 'EDQUOT';
+    throw new TransferError(noSpace ? 'no_space' : 'io', `Cannot write the download to ${file} (${code}); what arrived before is kept: free some space and run sft receive again.`);
+  }
+}
+
+/** The rest of the download must fit beside SFT_HOME (the files themselves are checked in --out). */
+async function checkRoom(dir: string, needed: number): Promise<void> {
+  const info = await fs.statfs(dir);
+  const free = Number(info.bavail) * Number(info.bsize);
+  if (free < needed) throw new TransferError('no_space', `Not enough free space in ${dir} for the download: need ${needed} bytes, ${free} available.`);
 }
 
 /** A 206 whose Content-Range starts where we asked. */

@@ -38,8 +38,12 @@ export interface FindResumeInput {
 /** The earlier unfinished run of this very send, if it can be continued; records that cannot are cleaned up. */
 export async function findResumableSend(input: FindResumeInput): Promise<ResumePlan | null> {
   const { api, pending, sources } = input;
+  let plan: ResumePlan | null = null;
   for (const record of await pending.find(api.serverUrl, input.sender, input.recipient)) {
-    if (!sameSourcePaths(record.files, sources)) continue;
+    if (plan || !sameSourcePaths(record.files, sources)) {
+      await forgetIfClosed(input, record);
+      continue;
+    }
     const id = record.deliveryId;
     const changed = changedSource(record.files, sources);
     if (changed) {
@@ -57,12 +61,31 @@ export async function findResumableSend(input: FindResumeInput): Promise<ResumeP
       await pending.delete(id);
       continue;
     }
-    if (delivery.state === 'uploading') return { kind: 'upload', record, delivery };
-    if (delivery.state === 'ready') return { kind: 'complete', record, delivery };
-    input.onNote('resume-gone', { id, state: delivery.state }, `Delivery ${id} is ${delivery.state} now; starting a new delivery.`);
-    await pending.delete(id);
+    if (delivery.state === 'uploading') plan = { kind: 'upload', record, delivery };
+    else if (delivery.state === 'ready') plan = { kind: 'complete', record, delivery };
+    else {
+      input.onNote('resume-gone', { id, state: delivery.state }, `Delivery ${id} is ${delivery.state} now; starting a new delivery.`);
+      await pending.delete(id);
+    }
   }
-  return null;
+  return plan;
+}
+
+/**
+ * Another unfinished send to the same recipient (other sources): its record (and file key) goes once the
+ * upload is complete or the server has closed it; while it is uploading the user is reminded of it.
+ */
+async function forgetIfClosed(input: FindResumeInput, record: PendingSend): Promise<void> {
+  const id = record.deliveryId;
+  const state = await input.api.getDelivery(id).then(
+    (d) => d.state as string,
+    (error: unknown) => (error instanceof ApiError && (error.status === 404 || error.status === 410) ? 'gone' : null),
+  );
+  if (state === 'uploading') {
+    input.onNote('unfinished-send', { id }, `Delivery ${id} to ${record.recipient} (other files) is not fully uploaded; run that \`sft send\` again to continue it, or \`sft withdraw ${id}\`.`);
+  } else if (state !== null) {
+    await input.pending.delete(id); // stored (nothing left to upload) or closed
+  }
 }
 
 function sameSourcePaths(before: SourceStamp[], now: SourceStamp[]): boolean {

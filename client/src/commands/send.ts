@@ -12,6 +12,7 @@ import { PART_BYTES } from '../../../server/src/deliveries/delivery-limits';
 import { x25519ToBase64 } from '../crypto/delivery-key';
 import { keyFingerprint, privateKeyFromPem } from '../crypto/identity';
 import type { ApiClient } from '../api/api-client';
+import { ApiError } from '../api/api-error';
 import { findResumableSend, stampSources, type ResumePlan } from '../delivery/pending-upload';
 import { inParts, sealDelivery } from '../delivery/seal-delivery';
 import { blobSize, deliveryFileKey } from '../delivery/stored-format';
@@ -72,7 +73,7 @@ export async function send(opts: SendOptions, deps: Deps): Promise<void> {
       [`Stored for ${recipient.username}: ${id} (${files.length} file(s), ${formatBytes(total)}), until ${done.expiresAt}.`, `${recipient.username} gets it with \`sft receive ${id}\` (\`sft inbox\` lists it).`],
     );
   } catch (error) {
-    if (error instanceof UploadInterrupted || isPassing(error)) {
+    if (error instanceof UploadInterrupted || isPassing(error) || isRaceLost(error)) {
       // Kept for a rerun: the record in SFT_HOME/sends and the parts on the server.
       deps.reporter.warn(`The upload of delivery ${id} stopped; run the same \`sft send\` again to continue it (\`sft withdraw ${id}\` to drop it).`);
       if (error instanceof UploadInterrupted) throw new ExitError(ExitCode.Closed, `Interrupted; delivery ${id} is not complete.`);
@@ -84,6 +85,11 @@ export async function send(opts: SendOptions, deps: Deps): Promise<void> {
   } finally {
     fileKey.fill(0);
   }
+}
+
+/** Another run of this same send is uploading the delivery too: leave it to that one. */
+function isRaceLost(error: unknown): boolean {
+  return error instanceof ApiError && error.code === 'upload_out_of_order';
 }
 
 interface Upload {

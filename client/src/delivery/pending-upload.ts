@@ -1,7 +1,7 @@
 /**
  * Continuing an unfinished `sft send` (issue 14): before a new delivery is announced, the record of an
  * earlier run with the same sources for the same recipient (SFT_HOME/sends/, state/pending-sends-file.ts)
- * is checked against the sources on disk (size and modification time) and against the server
+ * is checked against the sources on disk (size, modification time, inode change time, inode) and against the server
  * (`GET /deliveries/:id`: still `uploading`, and how many parts it holds). The file key in the record makes
  * the same ciphertext again (GCM nonces and the Ed25519 signature are deterministic), so only the parts the
  * server lacks are sent. A changed source, or a delivery the server closed, is withdrawn and forgotten and
@@ -20,9 +20,14 @@ export type ResumePlan =
   /** Every part is on the server (the earlier run died before or during `complete`). */
   | { kind: 'complete'; record: PendingSend; delivery: DeliveryView };
 
-/** The sources as they are now: absolute path, manifest name, size, modification time. */
+/** The sources as they are now: absolute path, manifest name, size, modification and inode change times, inode. */
 export async function stampSources(files: LocalFile[]): Promise<SourceStamp[]> {
-  return Promise.all(files.map(async (f) => ({ path: f.path, name: f.name, size: f.size, mtimeMs: (await stat(f.path)).mtimeMs })));
+  return Promise.all(
+    files.map(async (f) => {
+      const info = await stat(f.path);
+      return { path: f.path, name: f.name, size: f.size, mtimeMs: info.mtimeMs, ctimeMs: info.ctimeMs, ino: info.ino };
+    }),
+  );
 }
 
 export interface FindResumeInput {
@@ -47,7 +52,7 @@ export async function findResumableSend(input: FindResumeInput): Promise<ResumeP
     const id = record.deliveryId;
     const changed = changedSource(record.files, sources);
     if (changed) {
-      input.onNote('source-changed', { id, path: changed.path }, `${changed.path} changed since delivery ${id} began (size or modification time); withdrawing it and starting a new delivery.`);
+      input.onNote('source-changed', { id, path: changed.path }, `${changed.path} changed since delivery ${id} began (size, modification time or inode); withdrawing it and starting a new delivery.`);
       await api.withdrawDelivery(id).catch(() => undefined);
       await pending.delete(id);
       continue;
@@ -93,5 +98,5 @@ function sameSourcePaths(before: SourceStamp[], now: SourceStamp[]): boolean {
 }
 
 function changedSource(before: SourceStamp[], now: SourceStamp[]): SourceStamp | undefined {
-  return now.find((f, i) => f.size !== before[i].size || f.mtimeMs !== before[i].mtimeMs);
+  return now.find((f, i) => f.size !== before[i].size || f.mtimeMs !== before[i].mtimeMs || f.ctimeMs !== before[i].ctimeMs || f.ino !== before[i].ino);
 }

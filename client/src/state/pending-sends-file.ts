@@ -1,7 +1,8 @@
 /**
  * SFT_HOME/sends/<delivery id>.json (mode 0600, written atomically): what `sft send` needs to continue an
  * upload that did not finish (the process died, was interrupted, or lost the server) and to produce the very
- * same ciphertext again: the sources (absolute path, size, modification time) and the delivery's file key.
+ * same ciphertext again: the sources (absolute path, size, modification and inode change times, inode) and
+ * the delivery's file key.
  * The file key is a secret: never printed, and the record is deleted when the delivery is stored, withdrawn
  * or found closed.
  */
@@ -17,6 +18,12 @@ export interface SourceStamp {
   name: string;
   size: number;
   mtimeMs: number;
+  /**
+   * Inode change time and inode number: a rewrite that keeps size and modification time (`cp -p`,
+   * `rsync -t`, `touch -r`) still changes these, which no user can set back.
+   */
+  ctimeMs: number;
+  ino: number;
 }
 
 export interface PendingSend {

@@ -9,7 +9,7 @@ import { findResumableSend } from '../../src/delivery/pending-upload';
 import { PendingSendsFile, type PendingSend, type SourceStamp } from '../../src/state/pending-sends-file';
 
 const SERVER = 'https://127.0.0.1:8443';
-const SOURCES: SourceStamp[] = [{ path: '/data/a.bin', name: 'a.bin', size: 10, mtimeMs: 5 }];
+const SOURCES: SourceStamp[] = [{ path: '/data/a.bin', name: 'a.bin', size: 10, mtimeMs: 5, ctimeMs: 5, ino: 77 }];
 
 let home: string;
 let pending: PendingSendsFile;
@@ -60,8 +60,8 @@ describe(findResumableSend.name, () => {
     expect((await find())?.kind).toBe('complete');
   });
 
-  it('withdraws and forgets it when a source changed size or modification time, and says so', async () => {
-    for (const changed of [{ size: 11 }, { mtimeMs: 6 }]) {
+  it('withdraws and forgets it when a source changed size, modification time or inode, and says so', async () => {
+    for (const changed of [{ size: 11 }, { mtimeMs: 6 }, { ctimeMs: 6 }, { ino: 78 }]) {
       await pending.save(record('aaaa-aaaa-aaaa-aaaa'));
       states['aaaa-aaaa-aaaa-aaaa'] = 'uploading';
       expect(await find([{ ...SOURCES[0], ...changed }])).toBeNull();

@@ -20,7 +20,7 @@ const record = (deliveryId: string, extra: Partial<PendingSend> = {}): PendingSe
   sender: 'alice',
   recipient: 'bob',
   deliveryId,
-  files: [{ path: '/tmp/a.bin', name: 'a.bin', size: 3, mtimeMs: 1 }],
+  files: [{ path: '/tmp/a.bin', name: 'a.bin', size: 3, mtimeMs: 1, ctimeMs: 1, ino: 2 }],
   fileKey: Buffer.alloc(32, 7).toString('base64'),
   createdAt: '2026-01-01T00:00:00.000Z',
   ...extra,

@@ -1,8 +1,9 @@
 /**
  * Issue 13 faults with real processes: the server is killed (SIGKILL) in the middle of an upload and
  * started again on the same port and data dir — `sft send` resumes from the part the server has and the
- * delivery arrives intact; a receiver killed in the middle of a download leaves nothing under a final name,
- * and a rerun of `sft receive` completes.
+ * delivery arrives intact; a receiver killed while it writes the files (they are checked and written once
+ * the whole ciphertext is on its disk) leaves nothing under a final name, and a rerun of `sft receive`
+ * completes. Killed mid-download, and killed senders: offline-delivery-resume.e2e.test.ts.
  */
 import { promises as fs } from 'node:fs';
 import * as path from 'node:path';
@@ -58,7 +59,7 @@ describe('stored delivery faults', () => {
     expect(await sha256File(path.join(bob.dir, 'resumed', 'big.bin'))).toBe(await sha256File(path.join(alice.dir, 'big.bin')));
   });
 
-  it('a receiver killed mid-download keeps nothing under a final name; a rerun completes', async () => {
+  it('a receiver killed while it writes the files keeps nothing under a final name; a rerun completes', async () => {
     const sent = expectExit(await alice.run(['send', 'big.bin', '--to', 'bob', '--json']), 0);
     const id = sent.stdout.trim().split('\n').map((line) => JSON.parse(line)).find((e) => e.event === 'delivery-stored').id as string;
     const out = path.join(bob.dir, 'killed');

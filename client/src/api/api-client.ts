@@ -138,10 +138,14 @@ export class ApiClient {
     return this.call('POST', `deliveries/${encodeURIComponent(id)}/open`);
   }
 
-  /** The ciphertext of a delivery, as a stream to read. */
-  downloadDelivery(id: string, signal?: AbortSignal): Promise<IncomingMessage> {
+  /**
+   * The ciphertext of a delivery, as a stream to read; with `from` > 0 only the bytes from there on
+   * (`Range: bytes=N-`, answered 206 — a server that ignores it answers 200 with all of it).
+   */
+  downloadDelivery(id: string, signal?: AbortSignal, from = 0): Promise<IncomingMessage> {
     const { serverUrl, ca, token } = this.options;
-    return requestStream({ baseUrl: serverUrl, path: `deliveries/${encodeURIComponent(id)}/blob`, token, ca, timeoutMs: PART_TIMEOUT_MS, signal });
+    const range = from > 0 ? `bytes=${from}-` : undefined;
+    return requestStream({ baseUrl: serverUrl, path: `deliveries/${encodeURIComponent(id)}/blob`, token, ca, timeoutMs: PART_TIMEOUT_MS, signal, range });
   }
 
   deliveryReceipt(id: string, body: ReceiptBody): Promise<DeliveryView> {

@@ -75,12 +75,13 @@ export function requestJson<T>(request: JsonRequest): Promise<T> {
  * A GET whose 2xx answer is a byte stream (a stored delivery's ciphertext): resolves with the response to
  * read from; an error answer rejects as `requestJson` would. The timeout applies to each idle gap.
  */
-export function requestStream(request: Omit<JsonRequest, 'method' | 'body' | 'rawBody'>): Promise<IncomingMessage> {
+export function requestStream(request: Omit<JsonRequest, 'method' | 'body' | 'rawBody'> & { range?: string }): Promise<IncomingMessage> {
   const url = new URL(request.path, ensureTrailingSlash(request.baseUrl));
   if (url.protocol !== 'https:') {
     return Promise.reject(new ApiError(0, 'insecure_url', `The server URL must start with https:// (got ${request.baseUrl}).`));
   }
   const headers: Record<string, string> = { accept: 'application/octet-stream, application/json' };
+  if (request.range) headers.range = request.range;
   if (request.token) headers.authorization = `Bearer ${request.token}`;
   return new Promise<IncomingMessage>((resolve, reject) => {
     const req = https.request(

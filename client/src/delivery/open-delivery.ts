@@ -22,16 +22,18 @@ export interface OpenContext {
   senderIdentityKey: KeyObject;
   outDir: string;
   overwrite: boolean;
+  /** An OutputDir already prepared for these files (checked before a long download); else one is made here. */
+  output?: OutputDir;
   onProgress?: (done: number, total: number) => void;
 }
 
 /** Checks and writes a delivery's files from its blob; resolves with their summaries once they are in place. */
 export async function openDelivery(blob: AsyncIterable<Buffer>, files: ManifestEntry[], ctx: OpenContext): Promise<FileSummary[]> {
-  const output = new OutputDir(ctx.outDir, ctx.overwrite);
+  const output = ctx.output ?? new OutputDir(ctx.outDir, ctx.overwrite);
   const reader = new ExactReader(blob);
   const id = streamId(ctx.deliveryId);
   try {
-    await output.prepare(files);
+    if (!ctx.output) await output.prepare(files);
     const total = files.reduce((sum, f) => sum + f.size, 0);
     let done = 0;
     const actual: FileSummary[] = [];

@@ -12,8 +12,8 @@ export interface BlobStore {
   writePart(id: string, offset: number, data: Buffer): Promise<void>;
   /** Makes the finished upload `id` the stored blob (atomically); the unfinished one is gone after. */
   seal(id: string): Promise<void>;
-  /** The stored blob `id`, and its size. */
-  read(id: string): Promise<{ size: number; stream: Readable }>;
+  /** The stored blob `id` from byte `start` (default 0) to its end, and the blob's whole size. */
+  read(id: string, start?: number): Promise<{ size: number; stream: Readable }>;
   /** Removes the blob and any unfinished upload of `id` (no error when there is none). */
   delete(id: string): Promise<void>;
 }
@@ -50,10 +50,10 @@ export class DirectoryBlobStore implements BlobStore {
     }
   }
 
-  async read(id: string): Promise<{ size: number; stream: Readable }> {
+  async read(id: string, start = 0): Promise<{ size: number; stream: Readable }> {
     const path = this.blobPath(id);
     const { size } = await stat(path);
-    return { size, stream: createReadStream(path) };
+    return { size, stream: createReadStream(path, { start }) };
   }
 
   async delete(id: string): Promise<void> {

@@ -1,6 +1,7 @@
-import { Body, Controller, Get, HttpCode, Param, ParseIntPipe, Post, Put, Req, StreamableFile } from '@nestjs/common';
-import { ApiBearerAuth, ApiBody, ApiConsumes, ApiCreatedResponse, ApiOkResponse, ApiProduces, ApiTags } from '@nestjs/swagger';
-import type { Request } from 'express';
+import { Body, Controller, Get, Headers, HttpCode, Param, ParseIntPipe, Post, Put, Req, Res } from '@nestjs/common';
+import { ApiBearerAuth, ApiBody, ApiConsumes, ApiCreatedResponse, ApiHeader, ApiOkResponse, ApiProduces, ApiTags } from '@nestjs/swagger';
+import type { Request, Response } from 'express';
+import { sendBlob } from './blob-response';
 import type { AuthUser } from '../common/authenticated-request';
 import { CurrentUser } from '../common/current-user.decorator';
 import { DeliveriesService } from './deliveries.service';
@@ -64,12 +65,12 @@ export class DeliveriesController {
     return this.deliveries.open(user, id);
   }
 
-  /** For the recipient: the ciphertext. */
+  /** For the recipient: the ciphertext; `Range: bytes=N-` answers 206 with the rest from byte N (a resumed download). */
   @Get(':id/blob')
   @ApiProduces('application/octet-stream')
-  async blob(@CurrentUser() user: AuthUser, @Param('id') id: string): Promise<StreamableFile> {
-    const { size, stream } = await this.deliveries.blob(user, id);
-    return new StreamableFile(stream, { length: size, type: 'application/octet-stream' });
+  @ApiHeader({ name: 'Range', required: false, description: '`bytes=N-`: only the bytes from N to the end (206). Other forms are ignored (200, the whole blob).' })
+  async blob(@CurrentUser() user: AuthUser, @Param('id') id: string, @Headers('range') range: string | undefined, @Res() response: Response): Promise<void> {
+    await sendBlob(response, await this.deliveries.blob(user, id, range));
   }
 
   /** For the recipient: whether every check passed. The ciphertext and the key are deleted either way. */

@@ -11,6 +11,7 @@ export enum DeliveryErrorCode {
   OutOfOrder = 'upload_out_of_order',
   Incomplete = 'upload_incomplete',
   BadPart = 'bad_part',
+  RangeNotSatisfiable = 'range_not_satisfiable',
 }
 
 const DELIVERY_ERRORS: ErrorTable<DeliveryErrorCode> = {
@@ -25,6 +26,7 @@ const DELIVERY_ERRORS: ErrorTable<DeliveryErrorCode> = {
   [DeliveryErrorCode.OutOfOrder]: { status: HttpStatus.CONFLICT, message: 'Upload parts must come in order.' },
   [DeliveryErrorCode.Incomplete]: { status: HttpStatus.CONFLICT, message: 'The upload is not complete yet.' },
   [DeliveryErrorCode.BadPart]: { status: HttpStatus.BAD_REQUEST, message: 'An upload part has the wrong length.' },
+  [DeliveryErrorCode.RangeNotSatisfiable]: { status: HttpStatus.REQUESTED_RANGE_NOT_SATISFIABLE, message: 'The requested range starts at or past the end of the delivery.' },
 };
 
 export class DeliveryError extends AppError<DeliveryErrorCode> {

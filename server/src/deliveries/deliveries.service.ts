@@ -9,6 +9,7 @@ import { SessionKeyCipher } from '../sessions/session-key-cipher';
 import { UsersService } from '../users/users.service';
 import { UserError, UserErrorCode } from '../users/users.errors';
 import { BLOB_STORE, type BlobStore } from './blob-store';
+import { parseByteRange } from './byte-range';
 import { PART_BYTES } from './delivery-limits';
 import { DeliveryState, isOpenDelivery } from './delivery-state';
 import { toDeliveryView } from './delivery-view.mapper';
@@ -19,6 +20,14 @@ import type { CreateDeliveryDto, ReceiptDto } from './dto/delivery-requests.dto'
 import type { CreatedDeliveryView, DeliveryView, OpenedDeliveryView, UploadProgressView } from './dto/delivery-view.dto';
 
 const LIST_LIMIT = 200;
+
+/** A blob download: the stream of bytes `start`…size-1 of a blob of `size` bytes; `partial` for a range (206). */
+export interface BlobAnswer {
+  size: number;
+  start: number;
+  partial: boolean;
+  stream: Readable;
+}
 const SWEEP_BATCH = 500;
 
 /**
@@ -155,11 +164,20 @@ export class DeliveriesService {
     };
   }
 
-  /** The ciphertext, for the recipient of a ready delivery. */
-  async blob(user: AuthUser, rawId: string): Promise<{ size: number; stream: Readable }> {
+  /**
+   * The ciphertext, for the recipient of a ready delivery: all of it, or from byte N on for `Range: bytes=N-`
+   * (a receiver resuming its download; byte-range.ts).
+   */
+  async blob(user: AuthUser, rawId: string, rangeHeader?: string): Promise<BlobAnswer> {
     const delivery = await this.findForRecipient(user, rawId);
     if (delivery.state !== DeliveryState.Ready) throw new DeliveryError(DeliveryErrorCode.Closed, { state: delivery.state });
-    return this.blobs.read(delivery.id);
+    const range = parseByteRange(rangeHeader, delivery.bytes);
+    if (range.kind === 'unsatisfiable') {
+      throw new DeliveryError(DeliveryErrorCode.RangeNotSatisfiable, { message: `The range starts at or past the end of the delivery (${delivery.bytes} bytes).` });
+    }
+    const start = range.kind === 'from' ? range.start : 0;
+    const { size, stream } = await this.blobs.read(delivery.id, start);
+    return { size, start, partial: range.kind === 'from', stream };
   }
 
   /** The recipient's receipt: verified → `received`, else `failed`; either way the ciphertext and key go. */

@@ -15,7 +15,7 @@ const DOCUMENTED: Record<string, number> = {
   session_closed: 410, session_not_joined: 409, wrong_role: 403, report_duplicate: 409, payload_too_large: 413,
   rate_limited: 429, rate_limit_unavailable: 503, database_unavailable: 503, not_found: 404, delivery_key_missing: 404,
   delivery_not_found: 404, delivery_closed: 410, delivery_too_large: 413, quota_exceeded: 507, storage_full: 507,
-  upload_out_of_order: 409, upload_incomplete: 409, bad_part: 400,
+  upload_out_of_order: 409, upload_incomplete: 409, bad_part: 400, range_not_satisfiable: 416,
 };
 
 describe(toErrorBody.name, () => {

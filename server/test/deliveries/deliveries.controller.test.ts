@@ -86,6 +86,33 @@ describeEachDatabase(DeliveriesController.name, (db) => {
     expect((await t.api.post(`/deliveries/${id}/open`, { token: bob.token })).status).toBe(410);
   });
 
+  it('answers Range: bytes=N- with 206 and the rest of the blob, other ranges with all of it, and a start at the end with 416', async () => {
+    const content = randomBytes(PART_BYTES + 500);
+    const id = (await create(content.length)).body.delivery.id;
+    await putPart(id, 0, content.subarray(0, PART_BYTES));
+    await putPart(id, 1, content.subarray(PART_BYTES));
+    expect((await t.api.post(`/deliveries/${id}/complete`, { token: alice.token })).status).toBe(200);
+    const blob = (range?: string, token = bob.token) => t.api.get(`/deliveries/${id}/blob`, { token, headers: range ? { range } : {} });
+
+    const whole = await blob();
+    expect(whole.status).toBe(200);
+    expect(whole.headers['accept-ranges']).toBe('bytes');
+    expect(whole.bytes.equals(content)).toBe(true);
+    const rest = await blob(`bytes=${PART_BYTES - 7}-`);
+    expect(rest.status).toBe(206);
+    expect(rest.headers['content-range']).toBe(`bytes ${PART_BYTES - 7}-${content.length - 1}/${content.length}`);
+    expect(rest.bytes.equals(content.subarray(PART_BYTES - 7))).toBe(true);
+    for (const ignored of ['bytes=0-10', 'bytes=-100', 'bytes=5-,9-', 'items=3-']) {
+      const answer = await blob(ignored);
+      expect([answer.status, answer.bytes.length]).toEqual([200, content.length]);
+    }
+    const past = await blob(`bytes=${content.length}-`);
+    expect([past.status, past.body.code]).toEqual([416, 'range_not_satisfiable']);
+    expect((await blob('bytes=10-', carol.token)).status).toBe(404);
+    expect((await blob('bytes=10-', alice.token)).status).toBe(404); // the sender does not download
+    await t.api.post(`/deliveries/${id}/withdraw`, { token: alice.token });
+  });
+
   it('refuses a delivery over the size limit (413) or the quota (507) when it is announced', async () => {
     expect((await create(3 * PART_BYTES + 1)).status).toBe(413);
     const kept = [await stored(2 * PART_BYTES), await stored(2 * PART_BYTES)];

@@ -7,6 +7,8 @@ export interface ApiResponse<T = any> {
   body: T;
   /** The raw text of the answer. */
   text: string;
+  /** The raw bytes of the answer (a blob download). */
+  bytes: Buffer;
 }
 
 export interface RequestOptions {
@@ -57,14 +59,15 @@ export class ApiClient {
         res.on('data', (chunk: Buffer) => chunks.push(chunk));
         res.on('error', reject);
         res.on('end', () => {
-          const text = Buffer.concat(chunks).toString('utf8');
+          const bytes = Buffer.concat(chunks);
+          const text = bytes.toString('utf8');
           let body: unknown = text;
           try {
             body = text === '' ? null : JSON.parse(text);
           } catch {
             // Not JSON (e.g. the /docs page): keep the text.
           }
-          resolve({ status: res.statusCode ?? 0, headers: res.headers, body: body as T, text });
+          resolve({ status: res.statusCode ?? 0, headers: res.headers, body: body as T, text, bytes });
         });
       });
       req.on('error', reject);

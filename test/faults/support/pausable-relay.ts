@@ -1,12 +1,15 @@
 /**
  * A loopback TCP relay in front of a peer listener that the test can pause (no byte moves either way,
- * connections stay open) and resume: it holds a transfer "in flight" for as long as the test needs.
+ * connections stay open) and resume: it holds a transfer "in flight" for as long as the test needs. It
+ * counts the bytes it forwarded each way (`up`: client → target, `down`: target → client).
  */
 import { once } from 'node:events';
 import { createServer, Socket, type AddressInfo } from 'node:net';
 
 export interface PausableRelay {
   port: number;
+  /** Bytes forwarded so far, client → target (`up`) and target → client (`down`). */
+  readonly bytes: { up: number; down: number };
   pause(): void;
   resume(): void;
   close(): Promise<void>;
@@ -15,8 +18,10 @@ export interface PausableRelay {
 export async function startPausableRelay(targetPort: number): Promise<PausableRelay> {
   const sockets = new Set<Socket>();
   let paused = false;
-  const forward = (from: Socket, to: Socket) => {
+  const bytes = { up: 0, down: 0 };
+  const forward = (from: Socket, to: Socket, way: 'up' | 'down') => {
     from.on('data', (chunk: Buffer) => {
+      bytes[way] += chunk.length;
       if (!to.write(chunk)) from.pause();
     });
     to.on('drain', () => {
@@ -30,8 +35,8 @@ export async function startPausableRelay(targetPort: number): Promise<PausableRe
       client.pause();
       upstream.pause();
     }
-    forward(client, upstream);
-    forward(upstream, client);
+    forward(client, upstream, 'up');
+    forward(upstream, client, 'down');
     const drop = () => {
       client.destroy();
       upstream.destroy();
@@ -45,6 +50,7 @@ export async function startPausableRelay(targetPort: number): Promise<PausableRe
   await once(server, 'listening');
   return {
     port: (server.address() as AddressInfo).port,
+    bytes,
     pause: () => {
       paused = true;
       for (const socket of sockets) socket.pause();

@@ -37,7 +37,7 @@ export class SessionsService {
 
   /** `seenFrom`: the address the request came from, offered to the joiner as one more candidate. */
   async create(user: AuthUser, body: CreateSessionDto, seenFrom?: string): Promise<CreatedSessionView> {
-    const certificate = readPeerCertificate(body.certificate);
+    const certificate = await readPeerCertificate(body.certificate);
     let invitee: { id: string; username: string } | null = null;
     if (body.invitee !== undefined) {
       await this.lookups.check(user.id);
@@ -126,7 +126,7 @@ export class SessionsService {
       if (session.joinerId !== null && session.joinerId !== user.id) throw new SessionError(SessionErrorCode.AlreadyJoined);
       throw new SessionError(SessionErrorCode.Closed, session.state);
     }
-    const certificate = readPeerCertificate(body.certificate);
+    const certificate = await readPeerCertificate(body.certificate);
     let joined: Session;
     if (session.joinerId !== null) {
       // The same joiner asking again (e.g. after a lost answer) gets the same answer; anyone else is refused.

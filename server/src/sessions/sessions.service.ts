@@ -114,12 +114,12 @@ export class SessionsService {
   async join(user: AuthUser, rawId: string, body: JoinSessionDto): Promise<JoinedSessionView> {
     await this.lookups.check(user.id);
     const id = parseSessionId(rawId);
-    const found = id ? await this.sessions.findWithKey(id) : null;
+    const found = id ? await this.sessions.findForJoin(id) : null;
     if (!found) {
       await this.lookups.miss(user.id);
       throw new SessionError(SessionErrorCode.NotFound);
     }
-    const session = await this.settleIfOverdue(found);
+    const session = await this.settleIfOverdue(found.session);
     if (session.hostId === user.id) throw new SessionError(SessionErrorCode.OwnSession);
     if (session.inviteeId !== null && session.inviteeId !== user.id) throw new SessionError(SessionErrorCode.NotInvited);
     if (!isOpen(session.state)) {
@@ -156,7 +156,7 @@ export class SessionsService {
     return {
       session: toSessionView(joined),
       key: this.cipher.decrypt(joined.id, joined.encryptedKey).toString('base64'),
-      hostSigningKey: await this.users.findSigningKey(joined.hostId),
+      hostSigningKey: found.hostSigningKey,
     };
   }
 

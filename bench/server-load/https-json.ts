@@ -1,6 +1,9 @@
 /** A minimal keep-alive HTTPS JSON client for the load loop; it trusts exactly the server's CA (verification on). */
 import { Agent, request } from 'node:https';
 
+/** Below the server's keep-alive timeout (server/src/config/connection-limits.ts, 5 s). */
+const IDLE_SOCKET_MS = 3_000;
+
 export interface JsonAnswer {
   status: number;
   body: Record<string, unknown>;
@@ -14,7 +17,9 @@ export class LoadClient {
     caPem: string,
     maxSockets: number,
   ) {
-    this.agent = new Agent({ keepAlive: true, maxSockets, ca: caPem });
+    // Idle sockets are closed on our side before the server's 5 s keep-alive timeout: at exactly 5 s a request
+    // could go out on a socket the server is closing, and fail with "socket hang up" (Node 20 has no margin).
+    this.agent = new Agent({ keepAlive: true, maxSockets, ca: caPem, timeout: IDLE_SOCKET_MS });
   }
 
   /** POST/PUT a JSON body; throws a one-line error unless the status is `expect`. */

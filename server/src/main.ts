@@ -81,6 +81,8 @@ export async function startServer(options: ServerOptions = {}): Promise<RunningS
     throw new Error(`Cannot start the server: ${describeStartError(error, config)}`);
   }
   app.disable('x-powered-by');
+  // No ETag: nothing here is cached or asked for conditionally, and hashing every response body cost CPU on each request.
+  app.set('etag', false);
   if (!config.quiet) app.use(requestLogger());
   // The first parser that reads a body marks it parsed; the second then skips it.
   // Both refuse bodies nested too deep before parsing them (common/json-depth.ts).

@@ -14,10 +14,12 @@ export class PlainRows<T extends ObjectLiteral> {
   private readonly selectAll: string;
   private readonly insertSql: string;
   private readonly table: string;
+  private readonly escape: (name: string) => string;
 
   constructor(private readonly repository: Repository<T>) {
     const { metadata } = repository;
     const escape = (name: string) => repository.manager.connection.driver.escape(name);
+    this.escape = escape;
     this.all = metadata.columns;
     this.visible = metadata.columns.filter((column) => column.isSelect);
     this.selectVisible = this.visible.map((column) => escape(column.databaseName)).join(', ');
@@ -33,9 +35,23 @@ export class PlainRows<T extends ObjectLiteral> {
    * read with `withHidden`.
    */
   async find(where: string, parameters: unknown[], withHidden = false): Promise<T[]> {
+    return (await this.findWith({}, where, parameters, withHidden)).map(({ entity }) => entity);
+  }
+
+  /**
+   * Like `find`, and each row also answers the SQL expressions of `extra` (alias → expression, fixed strings
+   * written by the caller, e.g. a scalar subquery), raw as the driver returns them.
+   */
+  async findWith<E extends string>(
+    extra: Record<E, string>,
+    where: string,
+    parameters: unknown[],
+    withHidden = false,
+  ): Promise<{ entity: T; extra: Record<E, unknown> }[]> {
     const columns = withHidden ? this.all : this.visible;
+    const extraSelect = Object.entries<string>(extra).map(([alias, sql]) => `, (${sql}) AS ${this.escape(alias)}`).join('');
     const rows: Record<string, unknown>[] = await this.repository.manager.query(
-      `SELECT ${withHidden ? this.selectAll : this.selectVisible} FROM ${this.table} WHERE ${where}`,
+      `SELECT ${withHidden ? this.selectAll : this.selectVisible}${extraSelect} FROM ${this.table} WHERE ${where}`,
       parameters,
     );
     const driver = this.repository.manager.connection.driver;
@@ -44,7 +60,8 @@ export class PlainRows<T extends ObjectLiteral> {
       for (const column of columns) {
         (entity as Record<string, unknown>)[column.propertyName] = driver.prepareHydratedValue(row[column.databaseName], column);
       }
-      return entity;
+      const values = Object.fromEntries(Object.keys(extra).map((alias) => [alias, row[alias]])) as Record<E, unknown>;
+      return { entity, extra: values };
     });
   }
 

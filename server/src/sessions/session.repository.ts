@@ -5,6 +5,9 @@ import { PlainRows } from '../common/plain-rows';
 import { SessionState, type LinkPath } from './session-state';
 import { Session, type StoredReport } from './session.entity';
 
+/** The host's signing key, as a scalar subquery on a row of `sessions` (the same text on SQLite and MySQL). */
+const HOST_SIGNING_KEY = 'SELECT u.signing_key FROM users u WHERE u.id = sessions.host_id';
+
 /** The columns a close sets: the key is always erased. */
 export type SessionClosing = Pick<Session, 'state' | 'reason' | 'closedAt'> & { encryptedKey: null; bytes?: number };
 
@@ -40,6 +43,14 @@ export class SessionRepository {
   /** Any session by id, with its (encrypted) key. */
   findWithKey(id: string): Promise<Session | null> {
     return this.rows.findOne('id = ?', [id], true);
+  }
+
+  /** What a join reads, in one query: the session by id with its (encrypted) key, and its host's signing key (null: none). */
+  async findForJoin(id: string): Promise<{ session: Session; hostSigningKey: string | null } | null> {
+    const [row] = await this.rows.findWith({ host_signing_key: HOST_SIGNING_KEY }, 'id = ?', [id], true);
+    if (!row) return null;
+    const key = row.extra.host_signing_key;
+    return { session: row.entity, hostSigningKey: typeof key === 'string' ? key : null };
   }
 
   /** Owner in the query: the session only when `userId` hosts or joined it. */

@@ -37,7 +37,7 @@ export class SessionsService {
 
   /** `seenFrom`: the address the request came from, offered to the joiner as one more candidate. */
   async create(user: AuthUser, body: CreateSessionDto, seenFrom?: string): Promise<CreatedSessionView> {
-    const certificate = readPeerCertificate(body.certificate);
+    const certificate = await readPeerCertificate(body.certificate);
     let invitee: { id: string; username: string } | null = null;
     if (body.invitee !== undefined) {
       await this.lookups.check(user.id);
@@ -114,19 +114,19 @@ export class SessionsService {
   async join(user: AuthUser, rawId: string, body: JoinSessionDto): Promise<JoinedSessionView> {
     await this.lookups.check(user.id);
     const id = parseSessionId(rawId);
-    const found = id ? await this.sessions.findWithKey(id) : null;
+    const found = id ? await this.sessions.findForJoin(id) : null;
     if (!found) {
       await this.lookups.miss(user.id);
       throw new SessionError(SessionErrorCode.NotFound);
     }
-    const session = await this.settleIfOverdue(found);
+    const session = await this.settleIfOverdue(found.session);
     if (session.hostId === user.id) throw new SessionError(SessionErrorCode.OwnSession);
     if (session.inviteeId !== null && session.inviteeId !== user.id) throw new SessionError(SessionErrorCode.NotInvited);
     if (!isOpen(session.state)) {
       if (session.joinerId !== null && session.joinerId !== user.id) throw new SessionError(SessionErrorCode.AlreadyJoined);
       throw new SessionError(SessionErrorCode.Closed, session.state);
     }
-    const certificate = readPeerCertificate(body.certificate);
+    const certificate = await readPeerCertificate(body.certificate);
     let joined: Session;
     if (session.joinerId !== null) {
       // The same joiner asking again (e.g. after a lost answer) gets the same answer; anyone else is refused.
@@ -156,7 +156,7 @@ export class SessionsService {
     return {
       session: toSessionView(joined),
       key: this.cipher.decrypt(joined.id, joined.encryptedKey).toString('base64'),
-      hostSigningKey: await this.users.findSigningKey(joined.hostId),
+      hostSigningKey: found.hostSigningKey,
     };
   }
 

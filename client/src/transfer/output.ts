@@ -78,9 +78,14 @@ export class OutputDir {
       for (let dir = this.root; dir !== dirname(firstMade); dir = dirname(dir)) made.unshift(dir);
       this.createdDirs.unshift(...made);
     }
+    const checkedParents = new Set<string>();
     for (const entry of entries) {
       const segments = entry.name.split('/');
-      for (let i = 1; i < segments.length; i++) this.checkParent(join(this.root, ...segments.slice(0, i)));
+      for (let i = 1; i < segments.length; i++) {
+        const parent = join(this.root, ...segments.slice(0, i));
+        if (!checkedParents.has(parent)) this.checkParent(parent);
+        checkedParents.add(parent);
+      }
       const info = lstatOrNull(this.targetOf(entry.name));
       if (info && (!this.overwrite || info.isDirectory())) {
         throw new TransferError('exists', `${shownPath(this.targetOf(entry.name))} already exists; use --overwrite to replace it.`);

@@ -279,11 +279,11 @@ function placeWithoutClobber(temp: string, target: string): void {
   renameSync(temp, target);
 }
 
+/** No error object for the common "not there" (prepare() asks once per file). */
 function lstatOrNull(path: string): Stats | null {
   try {
-    return lstatSync(path);
+    return lstatSync(path, { throwIfNoEntry: false }) ?? null;
   } catch (err) {
-    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return null;
     throw new TransferError('io', `Cannot inspect ${path}: ${(err as NodeJS.ErrnoException).code ?? 'error'}.`);
   }
 }

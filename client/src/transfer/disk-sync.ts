@@ -22,7 +22,11 @@ export interface DiskSync {
 /** fsyncs running at once: enough to keep the thread pool and the disk queue busy, few descriptors. */
 export const SYNC_PARALLEL = 16;
 
-const FILE_FLAGS = constants.O_RDONLY | (constants.O_NOFOLLOW ?? 0);
+/**
+ * Write access because Windows flushes only through a writable handle (nothing is written); never a
+ * symlink; non-blocking so a FIFO swapped in for a temp file fails (fsync: EINVAL) instead of hanging the open.
+ */
+const FILE_FLAGS = constants.O_WRONLY | (constants.O_NOFOLLOW ?? 0) | (constants.O_NONBLOCK ?? 0);
 const DIR_FLAGS = constants.O_RDONLY | (constants.O_DIRECTORY ?? 0);
 /** A directory that cannot be opened or fsynced on this platform (Windows, some network file systems): nothing to do. */
 const DIR_SYNC_UNSUPPORTED = new Set(['EISDIR', 'EPERM', 'EACCES', 'EINVAL', 'ENOTSUP', 'EOPNOTSUPP', 'EBADF']);

@@ -1,3 +1,4 @@
+import { execFileSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { mkdir, readFile, symlink, writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
@@ -134,6 +135,13 @@ describe('diskSync', () => {
       await writeFile(join(dir, 'real'), 'x');
       await symlink(join(dir, 'real'), join(dir, 'link'));
       await expect(diskSync.files([join(dir, 'link')])).rejects.toMatchObject({ code: 'io' });
+    });
+  });
+
+  it.skipIf(process.platform === 'win32')('refuses a FIFO put in place of a temp file instead of hanging on it', async () => {
+    await withTempDir(async (dir) => {
+      execFileSync('mkfifo', [join(dir, 'fifo')]);
+      await expect(diskSync.files([join(dir, 'fifo')])).rejects.toMatchObject({ code: 'io' });
     });
   });
 });

@@ -204,6 +204,8 @@ export class OutputDir {
   /** discard(), synchronously: for the exit hook only. */
   discardSync(): void {
     for (const r of this.replaced.splice(0).reverse()) ignoreErrors(() => (r.backup ? renameSync(r.backup, r.target) : unlinkSync(r.target)));
+    // Exit in the middle of commit() (before its directories were synced): new files already placed go too.
+    if (!this.overwrite) for (const target of this.committed.splice(0)) ignoreErrors(() => unlinkSync(target));
     for (const file of this.pending.splice(0)) ignoreErrors(() => unlinkSync(file.temp));
     for (const dir of this.createdDirs.splice(0).reverse()) ignoreErrors(() => rmdirSync(dir));
   }

@@ -118,6 +118,26 @@ describe(OutputDir.name, () => {
       expect(await snapshotTree(dir)).toEqual(before);
     });
   });
+
+  for (const overwrite of [false, true]) {
+    it(`leaves the output as before when the process exits while commit() syncs the directories (overwrite: ${overwrite})`, async () => {
+      await withTempDir(async (dir) => {
+        const out = join(dir, 'out');
+        await mkdir(out);
+        await writeFile(join(out, 'top.txt'), 'original top');
+        const before = await snapshotTree(dir);
+        let reached: () => void = () => undefined;
+        const inDirs = new Promise<void>((resolve) => (reached = resolve));
+        const stuck: DiskSync = { files: diskSync.files, dirs: () => (reached(), new Promise<void>(() => undefined)) };
+        const output = new OutputDir(out, overwrite, stuck);
+        await receive(output, overwrite ? NAMES : NAMES.slice(1));
+        void output.commit();
+        await inDirs;
+        output.discardSync(); // what the exit hook runs
+        expect(await snapshotTree(dir)).toEqual(before);
+      });
+    });
+  }
 });
 
 describe('diskSync', () => {

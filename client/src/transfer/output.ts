@@ -4,8 +4,9 @@
  * passed. finishTemp() only closes it: commit() fsyncs all temp files together (disk-sync.ts) before the
  * first one takes its final name, and afterwards each directory that received entries. discard()
  * removes every temp file and every directory we created (the output directory itself too, if we made
- * it), so after a failure the output directory holds exactly what it held before. Should the process exit before discard() finished (a cancel, a second Ctrl-C), an exit hook
- * finishes the job synchronously. For that hook to know everything on disk, directories and temp files
+ * it), so after a failure the output directory holds exactly what it held before. Should the process
+ * exit before discard() finished (a cancel, a second Ctrl-C), an exit hook finishes the job
+ * synchronously. For that hook to know everything on disk, directories and temp files
  * are created synchronously (an asynchronous mkdir or open still in flight at exit would land after it).
  * Per-file metadata calls (lstat, chmod, link, unlink) are synchronous too: each takes microseconds, where
  * an asynchronous call costs a thread-pool round trip, which is what made many small files slow.

@@ -8,6 +8,7 @@ import { describe, expect, it } from 'vitest';
 import { FrameType, MAX_PAYLOAD, PROTOCOL_VERSION } from '../../client/src/protocol';
 import { receiveFiles, TransferError, type TransferErrorCode } from '../../client/src/transfer';
 import { CHUNK_SIZE } from '../../client/src/transfer/chunk-cipher';
+import type { FileDigests } from '../../client/src/transfer/digests';
 import { MAX_FILES } from '../../client/src/transfer/manifest';
 import { withArena, snapshotTree, type Arena } from '../support/hostile-peer/fs-snapshot';
 import { attackReceiver, digestsOf, rawHeader, sendLyingHello, type AttackOutcome, type HostileSender, type HelloLie } from '../support/hostile-peer/hostile-sender';
@@ -202,6 +203,22 @@ describe(`${receiveFiles.name} against lying sizes, digests and signatures`, () 
       await s.trailer(s.sign([{ name: 'one.txt', size: 3, ...d1 }]));
     });
   });
+  it('refuses a bad trailer after many finished files in new directories, with overwrite, and leaves everything as it was', async () => {
+    await withArena(async (arena) => {
+      const files = Array.from({ length: 40 }, (_, i) => ({ name: i === 0 ? 'keep.txt' : `d${i % 3}/sub${i % 2}/f${i}.bin`, data: randomBytes(1 + i * 97) }));
+      const before = await snapshotTree(arena.root);
+      const outcome = await attackReceiver({ outDir: arena.outDir, overwrite: true }, async (s) => {
+        await s.manifest(files.map((f) => ({ name: f.name, size: f.data.length })));
+        const digests: FileDigests[] = [];
+        for (const [i, f] of files.entries()) digests.push(await s.sendFile(i, f.data));
+        // Signed over all but the last file's real digests: every file finished, then the trailer fails.
+        await s.trailer(s.sign(files.slice(0, -1).map((f, i) => ({ name: f.name, size: f.data.length, ...digests[i] }))));
+      });
+      expect((outcome.error as TransferError).code).toBe('signature');
+      expect(await snapshotTree(arena.root)).toEqual(before);
+    });
+  });
+
   it('refuses a manifest larger than the free space before writing anything', async () => {
     await expectRefusedCleanly('no_space', (s) => s.manifest([{ name: 'huge.bin', size: 2 ** 52 }]));
   });

@@ -1,18 +1,23 @@
 /**
  * Where received files go. Each file is written to a fresh temp file next to its target (created
- * exclusively, never through a symlink), fsynced, and moved into place only by commit(), after every
- * check passed. discard() removes every temp file and every directory we created (the output directory
- * itself too, if we made it), so after a failure the output directory holds exactly what it held
- * before. Should the process exit before discard() finished (a cancel, a second Ctrl-C), an exit hook
- * finishes the job synchronously. For that hook to know everything on disk, directories and temp files
+ * exclusively, never through a symlink), and moved into place only by commit(), after every check
+ * passed. finishTemp() only closes it: commit() fsyncs all temp files together (disk-sync.ts) before the
+ * first one takes its final name, and afterwards each directory that received entries. discard()
+ * removes every temp file and every directory we created (the output directory itself too, if we made
+ * it), so after a failure the output directory holds exactly what it held before. Should the process
+ * exit before discard() finished (a cancel, a second Ctrl-C), an exit hook finishes the job
+ * synchronously. For that hook to know everything on disk, directories and temp files
  * are created synchronously (an asynchronous mkdir or open still in flight at exit would land after it).
+ * Per-file metadata calls (lstat, chmod, link, unlink) are synchronous too: each takes microseconds, where
+ * an asynchronous call costs a thread-pool round trip, which is what made many small files slow.
  */
 import { randomBytes } from 'node:crypto';
 import { constants } from 'node:fs';
-import { close, fsync, mkdirSync, openSync, renameSync, rmdirSync, unlinkSync, write } from 'node:fs';
-import { chmod, link, lstat, rename, rmdir, statfs, unlink } from 'node:fs/promises';
+import { chmodSync, close, fsync, linkSync, lstatSync, mkdirSync, openSync, renameSync, rmdirSync, unlinkSync, write, type Stats } from 'node:fs';
+import { link, rename, rmdir, statfs, unlink } from 'node:fs/promises';
 import { promisify } from 'node:util';
 import { dirname, join, resolve } from 'node:path';
+import { diskSync, type DiskSync } from './disk-sync';
 import { TransferError } from './errors';
 import type { ManifestEntry } from './manifest';
 import { displayName } from './names';
@@ -38,6 +43,8 @@ interface PendingFile {
 export class OutputDir {
   private readonly root: string;
   private readonly createdDirs: string[] = [];
+  /** Parent directories createTemp() already made or checked. */
+  private readonly knownDirs = new Set<string>();
   private readonly pending: PendingFile[] = [];
   private readonly committed: string[] = [];
   /** Overwrite: targets replaced during commit() and where their originals wait (null: there was none). */
@@ -47,6 +54,7 @@ export class OutputDir {
   constructor(
     outDir: string,
     private readonly overwrite = false,
+    private readonly disk: DiskSync = diskSync,
   ) {
     this.root = resolve(outDir);
   }
@@ -71,10 +79,15 @@ export class OutputDir {
       for (let dir = this.root; dir !== dirname(firstMade); dir = dirname(dir)) made.unshift(dir);
       this.createdDirs.unshift(...made);
     }
+    const checkedParents = new Set<string>();
     for (const entry of entries) {
       const segments = entry.name.split('/');
-      for (let i = 1; i < segments.length; i++) await this.checkParent(join(this.root, ...segments.slice(0, i)));
-      const info = await lstatOrNull(this.targetOf(entry.name));
+      for (let i = 1; i < segments.length; i++) {
+        const parent = join(this.root, ...segments.slice(0, i));
+        if (!checkedParents.has(parent)) this.checkParent(parent);
+        checkedParents.add(parent);
+      }
+      const info = lstatOrNull(this.targetOf(entry.name));
       if (info && (!this.overwrite || info.isDirectory())) {
         throw new TransferError('exists', `${shownPath(this.targetOf(entry.name))} already exists; use --overwrite to replace it.`);
       }
@@ -93,7 +106,7 @@ export class OutputDir {
     let dir = this.root;
     for (const segment of segments.slice(0, -1)) {
       dir = join(dir, segment);
-      await this.makeDir(dir);
+      this.makeDir(dir);
     }
     const temp = join(dir, `.sft-${randomBytes(12).toString('hex')}.part`);
     try {
@@ -105,29 +118,33 @@ export class OutputDir {
     return this.openHandle;
   }
 
-  /** Flushes and closes the current temp file. */
+  /** Closes the current temp file (commit() fsyncs it, with all the others, before any is placed). */
   async finishTemp(): Promise<void> {
     const handle = this.openHandle;
     if (!handle) return;
     this.openHandle = null;
-    await handle.sync();
     await handle.close();
   }
 
   /**
-   * Moves every temp file into place. Without overwrite, a target that appeared meanwhile stops (and
-   * undoes) it all. With overwrite, each replaced file is kept aside (a hard link) until every file is
-   * in place, so a failure halfway puts the originals back.
+   * fsyncs every temp file, then moves each into place and fsyncs the directories that received
+   * entries. Without overwrite, a target that appeared meanwhile stops (and undoes) it all. With
+   * overwrite, each replaced file is kept aside (a hard link) until every file is in place and durable,
+   * so a failure halfway puts the originals back.
    */
   async commit(): Promise<void> {
     try {
+      // Every temp file is on disk before the first one takes its final name.
+      await this.disk.files(this.pending.map((file) => file.temp));
+      const receivingDirs = this.receivingDirs();
       for (const file of this.pending) {
-        await chmod(file.temp, FINAL_MODE);
+        chmodSync(file.temp, FINAL_MODE);
         if (this.overwrite) await this.replace(file);
-        else await placeWithoutClobber(file.temp, file.target);
+        else placeWithoutClobber(file.temp, file.target);
         this.committed.push(file.target);
       }
       this.pending.length = 0;
+      await this.disk.dirs(receivingDirs);
       for (const { backup } of this.replaced.splice(0)) if (backup) await unlink(backup).catch(() => undefined);
       untilDiscarded.delete(this); // the files and the directories that hold them are the user's now
     } catch (err) {
@@ -138,6 +155,11 @@ export class OutputDir {
     }
   }
 
+  /** Directories whose entries commit() changes: each target's, and the parent of each directory we made. */
+  private receivingDirs(): string[] {
+    return [...new Set([...this.pending.map((file) => dirname(file.target)), ...this.createdDirs.map((dir) => dirname(dir))])];
+  }
+
   /** Overwrite: keeps what is at the target aside (hard link, else moved) and moves the temp file there. */
   private async replace(file: PendingFile): Promise<void> {
     let backup: string | null = join(dirname(file.target), `.sft-${randomBytes(12).toString('hex')}.orig`);
@@ -146,7 +168,7 @@ export class OutputDir {
     } catch (err) {
       const code = (err as NodeJS.ErrnoException).code;
       if (code === 'ENOENT') backup = null;
-      else if ((await lstatOrNull(file.target))?.isDirectory()) throw new TransferError('exists', `${shownPath(file.target)} is a directory now; nothing was kept.`);
+      else if (lstatOrNull(file.target)?.isDirectory()) throw new TransferError('exists', `${shownPath(file.target)} is a directory now; nothing was kept.`);
       else await rename(file.target, backup); // no hard links here: move the original aside instead
     }
     try {
@@ -183,19 +205,23 @@ export class OutputDir {
   /** discard(), synchronously: for the exit hook only. */
   discardSync(): void {
     for (const r of this.replaced.splice(0).reverse()) ignoreErrors(() => (r.backup ? renameSync(r.backup, r.target) : unlinkSync(r.target)));
+    // Exit in the middle of commit() (before its directories were synced): new files already placed go too.
+    if (!this.overwrite) for (const target of this.committed.splice(0)) ignoreErrors(() => unlinkSync(target));
     for (const file of this.pending.splice(0)) ignoreErrors(() => unlinkSync(file.temp));
     for (const dir of this.createdDirs.splice(0).reverse()) ignoreErrors(() => rmdirSync(dir));
   }
 
   /** A parent directory must be absent (we create it) or a real directory, never a symlink or a file. */
-  private async checkParent(dir: string): Promise<void> {
-    const info = await lstatOrNull(dir);
+  private checkParent(dir: string): void {
+    const info = lstatOrNull(dir);
     if (info && !info.isDirectory()) {
       throw new TransferError('unsafe_name', `${shownPath(dir)} exists and is not a directory (symlinks are not followed).`);
     }
   }
 
-  private async makeDir(dir: string): Promise<void> {
+  private makeDir(dir: string): void {
+    // Made or checked for an earlier file and still a real directory: no mkdir (and no EEXIST thrown) per file.
+    if (this.knownDirs.has(dir) && lstatOrNull(dir)?.isDirectory()) return;
     try {
       mkdirSync(dir, { mode: 0o755 });
       this.createdDirs.push(dir);
@@ -203,8 +229,9 @@ export class OutputDir {
       if ((err as NodeJS.ErrnoException).code !== 'EEXIST') {
         throw new TransferError('io', `Cannot create ${dir}: ${(err as NodeJS.ErrnoException).code ?? 'error'}.`);
       }
-      await this.checkParent(dir);
+      this.checkParent(dir);
     }
+    this.knownDirs.add(dir);
   }
 }
 
@@ -241,25 +268,25 @@ function shownPath(path: string): string {
 }
 
 /** link() fails if the target exists, so it never overwrites; fall back to check-then-rename where links are unsupported. */
-async function placeWithoutClobber(temp: string, target: string): Promise<void> {
+function placeWithoutClobber(temp: string, target: string): void {
   try {
-    await link(temp, target);
-    await unlink(temp);
+    linkSync(temp, target);
+    unlinkSync(temp);
     return;
   } catch (err) {
     const code = (err as NodeJS.ErrnoException).code;
     if (code === 'EEXIST') throw new TransferError('exists', `${shownPath(target)} appeared during the transfer; nothing was kept.`);
     if (code !== 'EPERM' && code !== 'ENOTSUP' && code !== 'ENOSYS' && code !== 'EXDEV') throw err;
   }
-  if (await lstatOrNull(target)) throw new TransferError('exists', `${shownPath(target)} appeared during the transfer; nothing was kept.`);
-  await rename(temp, target);
+  if (lstatOrNull(target)) throw new TransferError('exists', `${shownPath(target)} appeared during the transfer; nothing was kept.`);
+  renameSync(temp, target);
 }
 
-async function lstatOrNull(path: string): Promise<Awaited<ReturnType<typeof lstat>> | null> {
+/** No error object for the common "not there" (prepare() asks once per file). */
+function lstatOrNull(path: string): Stats | null {
   try {
-    return await lstat(path);
+    return lstatSync(path, { throwIfNoEntry: false }) ?? null;
   } catch (err) {
-    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return null;
     throw new TransferError('io', `Cannot inspect ${path}: ${(err as NodeJS.ErrnoException).code ?? 'error'}.`);
   }
 }

@@ -89,6 +89,8 @@ export class OutputDir {
   private readonly planned = new Map<string, PlannedTemp>();
   /** Resume: adopted temp files not yet reopened by createTemp() (removed by discard() too). */
   private readonly adopted = new Set<string>();
+  /** Parent directories missing at prepare() (created when a file needs them), outermost first. */
+  private readonly plannedDirs: string[] = [];
   private prepared = false;
 
   /** `sessionId`: keep resume state (a sidecar) for this session; without it, temp files are anonymous. */
@@ -126,9 +128,15 @@ export class OutputDir {
       for (let dir = this.root; dir !== dirname(firstMade); dir = dirname(dir)) made.unshift(dir);
       this.createdDirs.unshift(...made);
     }
+    const checked = new Set<string>();
     for (const entry of entries) {
       const segments = entry.name.split('/');
-      for (let i = 1; i < segments.length; i++) await this.checkParent(join(this.root, ...segments.slice(0, i)));
+      for (let i = 1; i < segments.length; i++) {
+        const dir = join(this.root, ...segments.slice(0, i));
+        if (checked.has(dir)) continue;
+        checked.add(dir);
+        if (!(await this.checkParent(dir))) this.plannedDirs.push(dir);
+      }
       const info = await lstatOrNull(this.targetOf(entry.name));
       if (info && (!this.overwrite || info.isDirectory())) {
         throw new TransferError('exists', `${shownPath(this.targetOf(entry.name))} already exists; use --overwrite to replace it.`);
@@ -184,16 +192,12 @@ export class OutputDir {
     for (const gone of before.values()) ignoreErrors(() => unlinkSync(join(this.root, ...gone.temp.split('/'))));
   }
 
-  /** Resume: creates the directories and records the plan in the sidecar, before any new temp file exists. */
+  /**
+   * Resume: records the plan in the sidecar, before any new temp file exists: the temp file of each
+   * entry and every directory we created or will create (directories are still made only when a file
+   * needs them: making thousands up front and removing them again after an early failure is slow).
+   */
   private writeResumeState(entries: TransferEntry[]): void {
-    for (const entry of entries) {
-      const segments = entry.name.split('/');
-      let dir = this.root;
-      for (const segment of segments.slice(0, -1)) {
-        dir = join(dir, segment);
-        this.makeDirSync(dir);
-      }
-    }
     const earlier = readSidecar(this.root, this.sessionId!);
     const sidecar: Sidecar = {
       v: SIDECAR_VERSION,
@@ -202,7 +206,7 @@ export class OutputDir {
       manifestHash: manifestHash(entries),
       createdAt: earlier?.createdAt ?? new Date().toISOString(),
       files: entries.map(({ name, size, mtime }) => ({ name, size, mtime, temp: relativeDir(this.root, this.planned.get(name)!.temp) })),
-      dirs: this.createdDirs.map((dir) => relativeDir(this.root, dir)),
+      dirs: [...new Set([...this.createdDirs, ...this.plannedDirs])].map((dir) => relativeDir(this.root, dir)),
     };
     try {
       writeSidecar(this.root, sidecar);
@@ -238,7 +242,7 @@ export class OutputDir {
     let dir = this.root;
     for (const segment of segments.slice(0, -1)) {
       dir = join(dir, segment);
-      await this.makeDir(dir);
+      this.makeDirSync(dir);
     }
     const plan = this.planned.get(name);
     const temp = plan?.temp ?? join(dir, `.sft-${randomBytes(12).toString('hex')}.part`);
@@ -382,16 +386,13 @@ export class OutputDir {
     for (const dir of this.createdDirs.splice(0).reverse()) ignoreErrors(() => rmdirSync(dir));
   }
 
-  /** A parent directory must be absent (we create it) or a real directory, never a symlink or a file. */
-  private async checkParent(dir: string): Promise<void> {
+  /** A parent directory must be absent (we create it) or a real directory, never a symlink or a file. True if it exists. */
+  private async checkParent(dir: string): Promise<boolean> {
     const info = await lstatOrNull(dir);
     if (info && !info.isDirectory()) {
       throw new TransferError('unsafe_name', `${shownPath(dir)} exists and is not a directory (symlinks are not followed).`);
     }
-  }
-
-  private async makeDir(dir: string): Promise<void> {
-    if (!this.makeDirSync(dir)) await this.checkParent(dir);
+    return info !== null;
   }
 
   /** Creates `dir` (recorded as ours); false if it already existed (the caller checks it is a real directory). */

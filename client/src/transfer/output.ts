@@ -144,7 +144,7 @@ export class OutputDir {
     }
     const claims: ResumeClaims = { files: [], changed: [] };
     if (this.sessionId) this.adoptEarlierAttempt(entries as TransferEntry[], claims);
-    const onDisk = [...this.planned.values()].reduce((sum, p) => sum + Math.min(p.adoptedBytes ?? 0, Number.MAX_SAFE_INTEGER), 0);
+    const onDisk = [...this.planned.values()].reduce((sum, p) => sum + (p.adoptedBytes ?? 0), 0);
     const total = entries.reduce((sum, e) => sum + e.size, 0) - onDisk;
     const fs = await statfs(this.root);
     const free = Number(fs.bavail) * Number(fs.bsize);
@@ -163,9 +163,11 @@ export class OutputDir {
   private adoptEarlierAttempt(entries: TransferEntry[], claims: ResumeClaims): void {
     const sessionId = this.sessionId!;
     const earlier = readSidecar(this.root, sessionId);
+    const known = new Set(this.createdDirs);
     for (const dir of earlier?.dirs ?? []) {
       const path = join(this.root, ...dir.split('/'));
-      if (!this.createdDirs.includes(path)) this.createdDirs.push(path);
+      if (!known.has(path)) this.createdDirs.push(path);
+      known.add(path);
     }
     const before = new Map((earlier?.files ?? []).map((f) => [f.name, f]));
     let budget = MAX_RESUME_CHUNKS;
@@ -176,7 +178,7 @@ export class OutputDir {
       const info = oldTemp ? lstatOrNullSync(oldTemp) : null;
       if (old && oldTemp && info?.isFile()) {
         if (old.size === entry.size && old.mtime === entry.mtime) {
-          this.planned.set(entry.name, { temp: oldTemp, adoptedBytes: info.size });
+          this.planned.set(entry.name, { temp: oldTemp, adoptedBytes: Math.min(info.size, entry.size) });
           this.adopted.add(oldTemp);
           const chunks = Math.min(info.size >= entry.size ? chunkCount(entry.size) : Math.floor(info.size / CHUNK_SIZE), budget);
           if (chunks > 0) claims.files.push({ index, chunks });
@@ -213,12 +215,6 @@ export class OutputDir {
     } catch (err) {
       throw new TransferError('io', `Cannot write the resume state in ${this.root}: ${(err as NodeJS.ErrnoException).code ?? 'error'}.`);
     }
-  }
-
-  /** Resume: the adopted temp file of `name`, if any (for checkPartial). */
-  adoptedTemp(name: string): string | null {
-    const plan = this.planned.get(name);
-    return plan && plan.adoptedBytes !== null ? plan.temp : null;
   }
 
   /**

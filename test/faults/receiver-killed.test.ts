@@ -1,7 +1,8 @@
 /**
  * The receiver (`sft join`) is killed with SIGKILL in the middle of a big file: it gets no chance to
  * clean up. Nothing may appear under the file's real name; what is left is only the receiver's
- * temporary file, named `.sft-<random hex>.part` (hidden, clearly temporary, mode 0600). The host
+ * temporary file, named `.sft-<random hex>.part` (hidden, clearly temporary, mode 0600), and the
+ * session's resume sidecar `.sft-resume-<id>.json` (mode 0600) that a rerun continues from. The host
  * ends with a clear one-line error and exit code, and reports the session `failed`.
  */
 import { promises as fs } from 'node:fs';
@@ -11,7 +12,6 @@ import { partialFileAppears, SftUser, writeRandomFile } from '../support/sft-pro
 import { startServerWithUsers, type ServerWithUsers } from '../support/two-users';
 
 const SIZE = 200 * 1024 * 1024;
-const TEMP_NAME = /^\.sft-[0-9a-f]{24}\.part$/;
 
 let world: ServerWithUsers;
 let alice: SftUser;
@@ -26,7 +26,7 @@ afterAll(async () => {
 });
 
 describe('a receiver killed with SIGKILL mid-transfer', () => {
-  it('leaves no file under its real name, only a temp .sft-*.part, and the host exits 5 with a clear message', async () => {
+  it('leaves no file under its real name, only a temp .sft-*.part and its resume sidecar, and the host exits 5 with a clear message', async () => {
     const source = path.join(alice.dir, 'big.bin');
     await writeRandomFile(source, SIZE);
     const out = path.join(bob.dir, 'killed');
@@ -41,8 +41,9 @@ describe('a receiver killed with SIGKILL mid-transfer', () => {
     expect(joined.signal).toBe('SIGKILL');
     const left = await fs.readdir(out);
     expect(left).not.toContain('big.bin');
-    expect(left.every((name) => TEMP_NAME.test(name))).toBe(true);
-    expect(left).toEqual([temp]);
+    const sidecar = `.sft-resume-${id}.json`;
+    expect(left.sort()).toEqual([temp, sidecar].sort());
+    expect((await fs.stat(path.join(out, sidecar))).mode & 0o777).toBe(0o600);
     expect((await fs.stat(path.join(out, temp))).mode & 0o777).toBe(0o600);
     expect((await fs.stat(path.join(out, temp))).size).toBeLessThan(SIZE);
 

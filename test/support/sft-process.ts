@@ -228,12 +228,16 @@ export function makeTempDir(prefix: string): Promise<string> {
   return fs.mkdtemp(path.join(os.tmpdir(), prefix));
 }
 
-/** Resolves with the name of the first file in `dir` that holds a byte (a receiver is really writing); throws if `until` settles first. */
+/** A receiver's temp file (`.sft-<24 hex>.part`), not its resume sidecar. */
+const TEMP_FILE_NAME = /^\.sft-[0-9a-f]{24}\.part$/;
+
+/** Resolves with the name of the first temp file in `dir` that holds a byte (a receiver is really writing); throws if `until` settles first. */
 export async function partialFileAppears(dir: string, until: Promise<unknown>): Promise<string> {
   let ended = false;
   void until.finally(() => (ended = true));
   while (!ended) {
     for (const name of await fs.readdir(dir).catch(() => [] as string[])) {
+      if (!TEMP_FILE_NAME.test(name)) continue;
       if (((await fs.stat(path.join(dir, name)).catch(() => null))?.size ?? 0) > 0) return name;
     }
     await new Promise((resolve) => setTimeout(resolve, 20));

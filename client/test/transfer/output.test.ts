@@ -49,7 +49,7 @@ describe(OutputDir.name, () => {
     await withTempDir(async (dir) => {
       const out = join(dir, 'made', 'out');
       const { disk, calls } = recordingDisk(out, NAMES);
-      const output = new OutputDir(out, false, disk);
+      const output = new OutputDir(out, false, undefined, disk);
       await receive(output, NAMES);
       await output.commit();
 
@@ -73,7 +73,7 @@ describe(OutputDir.name, () => {
       await writeFile(join(out, 'keep.txt'), 'already here');
       const before = await snapshotTree(dir);
       const failing: DiskSync = { files: () => Promise.reject(new TransferError('io', 'Cannot write a received file to disk: EIO.')), dirs: diskSync.dirs };
-      const output = new OutputDir(out, false, failing);
+      const output = new OutputDir(out, false, undefined, failing);
       await receive(output, NAMES);
       await expect(output.commit()).rejects.toMatchObject({ code: 'io' });
       await output.discard();
@@ -96,7 +96,7 @@ describe(OutputDir.name, () => {
           return Promise.reject(new TransferError('io', 'Cannot make the received files durable: EIO.'));
         },
       };
-      const output = new OutputDir(out, true, failing);
+      const output = new OutputDir(out, true, undefined, failing);
       await receive(output, NAMES);
       await expect(output.commit()).rejects.toMatchObject({ code: 'io' });
       await output.discard();
@@ -111,7 +111,7 @@ describe(OutputDir.name, () => {
       await mkdir(out);
       const before = await snapshotTree(dir);
       const failing: DiskSync = { files: diskSync.files, dirs: () => Promise.reject(new TransferError('io', 'EIO')) };
-      const output = new OutputDir(out, false, failing);
+      const output = new OutputDir(out, false, undefined, failing);
       await receive(output, NAMES);
       await expect(output.commit()).rejects.toMatchObject({ code: 'io' });
       await output.discard();
@@ -129,7 +129,7 @@ describe(OutputDir.name, () => {
         let reached: () => void = () => undefined;
         const inDirs = new Promise<void>((resolve) => (reached = resolve));
         const stuck: DiskSync = { files: diskSync.files, dirs: () => (reached(), new Promise<void>(() => undefined)) };
-        const output = new OutputDir(out, overwrite, stuck);
+        const output = new OutputDir(out, overwrite, undefined, stuck);
         await receive(output, overwrite ? NAMES : NAMES.slice(1));
         void output.commit();
         await inDirs;

@@ -13,6 +13,7 @@ import { CHUNK_SIZE, ChunkSealer } from '../../../client/src/transfer/chunk-ciph
 import { FileHasher, type FileDigests } from '../../../client/src/transfer/digests';
 import { runHandshake } from '../../../client/src/transfer/handshake-step';
 import { signTransfer } from '../../../client/src/transfer/signature';
+import type { HaveMessage } from '../../../client/src/transfer/resume-messages';
 import type { FileSummary } from '../../../client/src/transfer/types';
 import { makeContexts, type Contexts } from './parties';
 import { duplexPair } from './streams';
@@ -40,10 +41,20 @@ export class HostileSender {
     return this.ctx.sessionId;
   }
 
-  /** A MANIFEST with whatever entries (or whole payload object) we like. */
-  manifest(files: unknown[]): Promise<void> {
-    return this.channel.sendJson(FrameType.Manifest, { files });
+  /**
+   * A MANIFEST with whatever entries we like (an object entry without `mtime` gets `mtime: 0`, as
+   * version 3 requires), then the receiver's HAVE (kept in `have`; a first attempt claims nothing). If
+   * the receiver refuses the manifest, its ERROR is thrown.
+   */
+  async manifest(files: unknown[]): Promise<void> {
+    const withMtime = files.map((f) => (f && typeof f === 'object' && !Array.isArray(f) && !('mtime' in f) ? { ...f, mtime: 0 } : f));
+    await this.channel.sendJson(FrameType.Manifest, { files: withMtime });
+    // Generous: preparing a big tree takes a while on a busy machine, and this is no attack on time.
+    this.have = await this.channel.expectJson<HaveMessage>(FrameType.Have, 20_000);
   }
+
+  /** The receiver's last HAVE (after `manifest`). */
+  have: HaveMessage | null = null;
 
   /** The sealed chunks of `data` as file `index`, exactly as an honest sender makes them. */
   seal(index: number, data: Buffer): Buffer[] {
@@ -168,6 +179,8 @@ export interface AttackOptions {
   outDir: string;
   overwrite?: boolean;
   idleTimeoutMs?: number;
+  /** Resume: keep partial files after a link failure (ReceiveOptions.keepPartial). */
+  keepPartial?: boolean;
   /** Skip the honest handshake: the script gets a bare channel to lie in HELLO itself. */
   rawHandshake?: (channel: Channel, contexts: Contexts) => Promise<void>;
   contexts?: Contexts;
@@ -177,7 +190,12 @@ export interface AttackOptions {
 export async function attackReceiver(opts: AttackOptions, script?: (s: HostileSender) => Promise<void>): Promise<AttackOutcome> {
   const contexts = opts.contexts ?? makeContexts();
   const [attacker, victim] = duplexPair();
-  const receiving = receiveFiles(victim, contexts.receiver, { outDir: opts.outDir, overwrite: opts.overwrite, idleTimeoutMs: opts.idleTimeoutMs ?? 3000 });
+  const receiving = receiveFiles(victim, contexts.receiver, {
+    outDir: opts.outDir,
+    overwrite: opts.overwrite,
+    keepPartial: opts.keepPartial,
+    idleTimeoutMs: opts.idleTimeoutMs ?? 3000,
+  });
   receiving.catch(() => undefined);
   let attackError: unknown;
   try {

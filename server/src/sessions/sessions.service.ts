@@ -80,6 +80,9 @@ export class SessionsService {
       expiresAt: new Date(now.getTime() + this.config.sessionTtlSeconds * 1000),
       joinedAt: null,
       closedAt: null,
+      attempt: 0,
+      interruptedAt: null,
+      linkBytes: null,
     });
     await this.sessions.insert(session);
     return { session: toSessionView(session), key: key.toString('base64') };

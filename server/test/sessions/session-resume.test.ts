@@ -172,6 +172,16 @@ describeEachDatabase('resume (interrupted sessions)', (db) => {
         expect(row).toMatchObject({ joiner_fingerprint: fingerprint, attempt: 1 });
       });
 
+      it('counts one interruption when a rejoin and an interrupt of the same link come at the same moment', async () => {
+        for (let round = 0; round < 4; round++) {
+          const { id } = await joinedSession();
+          const { certPem, fingerprint } = await peerCertificate('host again');
+          const [rejoined, interrupted] = await Promise.all([rejoin(alice, id, { certificate: certPem }), interrupt(bob, id, { attempt: 0 })]);
+          expect([rejoined.status, interrupted.status]).toEqual([200, 200]);
+          expect(await read(id)).toMatchObject({ state: 'interrupted', attempt: 1, hostFingerprint: fingerprint });
+        }
+      });
+
       it('keeps the host\'s address when the rejoin names none', async () => {
         const { id, joined } = await joinedSession();
         const { certPem } = await peerCertificate('host again');

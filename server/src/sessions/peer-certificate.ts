@@ -4,13 +4,18 @@ import { MAX_CERTIFICATE_BYTES } from './session-limits';
 
 /** One parser (worker threads) for the process: the servers of one process share it. */
 const parser = new CertificateParser();
+/** A checked peer certificate and the fingerprint the server computed. */
+export interface PeerCertificate {
+  pem: string;
+  fingerprint: string;
+}
 
 /**
  * Checks a peer's PEM certificate (one certificate, at most MAX_CERTIFICATE_BYTES, parseable, currently valid)
  * and returns it with the fingerprint the server computes itself: lowercase hex SHA-256 of the DER. The cheap
  * checks come first; OpenSSL parses only what passes them, off the request thread (certificate-parser.ts).
  */
-export async function readPeerCertificate(pem: string, field = 'certificate'): Promise<{ pem: string; fingerprint: string }> {
+export async function readPeerCertificate(pem: string, field = 'certificate'): Promise<PeerCertificate> {
   const invalid = (why: string) => new RequestError(RequestErrorCode.ValidationFailed, `${field}: ${why}`);
   if (Buffer.byteLength(pem, 'utf8') > MAX_CERTIFICATE_BYTES) throw invalid(`must be at most ${MAX_CERTIFICATE_BYTES / 1024} KiB`);
   const blocks = pem.match(/-----BEGIN CERTIFICATE-----[\s\S]+?-----END CERTIFICATE-----/g) ?? [];

@@ -3,17 +3,20 @@ import { ConfigFile } from './config-file';
 import { CredentialsFile } from './credentials-file';
 import { IdentityFile } from './identity-file';
 import { KnownPeersFile } from './known-peers-file';
+import { TransferRecords } from './transfer-records';
 
 export class StateStore {
   readonly config: ConfigFile;
   readonly credentials: CredentialsFile;
   readonly identities: IdentityFile;
   readonly knownPeers: KnownPeersFile;
+  readonly transfers: TransferRecords;
 
   constructor(readonly home: string) {
     this.config = new ConfigFile(home);
     this.credentials = new CredentialsFile(home);
     this.identities = new IdentityFile(home);
     this.knownPeers = new KnownPeersFile(home);
+    this.transfers = new TransferRecords(home);
   }
 }

@@ -380,6 +380,10 @@ describe(`${receiveFiles.name} against a lying HELLO`, () => {
     await expectHelloRefused('version', { version: PROTOCOL_VERSION + 1 });
   });
 
+  it('refuses a HELLO of protocol version 2 (no resume negotiation)', async () => {
+    await expectHelloRefused('version', { version: 2 });
+  });
+
   it('refuses a HELLO of protocol version 1 (256 KiB chunks)', async () => {
     await expectHelloRefused('version', { version: 1 });
   });

@@ -3,7 +3,8 @@
  * - plaintext in CHUNK_SIZE pieces, the last one shorter (an empty file is one empty final chunk);
  * - nonce = file index (u32 BE) || chunk counter (u64 BE) with the top bit set on the final chunk;
  * - AAD = label || session id || file index, so chunks cannot move between sessions or files.
- * The file key is fresh per connection, so a (key, nonce) pair never repeats, even across retries.
+ * The file key is fresh per connection, so a (key, nonce) pair never repeats, even across retries;
+ * a resumed file starts at a later counter (`start`) under the new connection's key.
  * The receiver derives every nonce from its own counter and the manifest size, so reordered,
  * dropped, duplicated, truncated or extra chunks all fail.
  */
@@ -48,14 +49,18 @@ abstract class ChunkSequence {
   protected readonly total: number;
   protected readonly aad: Buffer;
 
+  /** `start`: the first chunk to seal or open (resume); chunkCount(size) means none is left. */
   constructor(
     protected readonly key: Buffer,
     sessionId: string,
     protected readonly fileIndex: number,
     protected readonly size: number,
+    start = 0,
   ) {
     this.total = chunkCount(size);
     this.aad = chunkAad(sessionId, fileIndex);
+    if (!Number.isSafeInteger(start) || start < 0 || start > this.total) throw new RangeError(`Start chunk ${start} is outside 0..${this.total}.`);
+    this.counter = start;
   }
 
   /** True once the final chunk has been sealed (or opened). */

@@ -10,8 +10,15 @@ export interface FileDigests {
 }
 
 export class FileHasher {
-  private crc = 0;
-  private readonly sha: Hash = createHash('sha256');
+  constructor(
+    private crc = 0,
+    private readonly sha: Hash = createHash('sha256'),
+  ) {}
+
+  /** A hasher that goes on from where this one stands (this one stays usable). */
+  copy(): FileHasher {
+    return new FileHasher(this.crc, this.sha.copy());
+  }
 
   update(data: Buffer): void {
     this.crc = crc32(data, this.crc);

@@ -11,19 +11,24 @@ import { CHUNK_SIZE } from './chunk-cipher';
 export const WRITE_AHEAD = 4 * 1024 * 1024;
 
 export class FileWriter {
-  private position = 0;
+  private position: number;
   private inFlight = 0;
   private failure: { error: unknown } | null = null;
   private readonly writes = new Set<Promise<void>>();
   private readonly synchronous: boolean;
 
-  /** `fd`: the open file; `size`: the bytes that will be written (decides sync or write-behind). */
+  /**
+   * `fd`: the open file; `size`: the file's whole size (decides sync or write-behind); `start`: where the
+   * first write lands (a resumed file goes on after its verified prefix).
+   */
   constructor(
     private readonly fd: number,
     size: number,
+    start = 0,
     private readonly limit = WRITE_AHEAD,
   ) {
     this.synchronous = size <= CHUNK_SIZE;
+    this.position = start;
   }
 
   /** Queues `data` after what was queued before; rejects with the first failed write. */

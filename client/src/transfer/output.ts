@@ -6,18 +6,43 @@
  * before. Should the process exit before discard() finished (a cancel, a second Ctrl-C), an exit hook
  * finishes the job synchronously. For that hook to know everything on disk, directories and temp files
  * are created synchronously (an asynchronous mkdir or open still in flight at exit would land after it).
+ *
+ * Resume (given a session id): prepare() creates the directories, pre-assigns each file its temp file
+ * and records all of it in the session's sidecar (transfer/resume-state.ts) before any temp file
+ * exists; a later attempt of the same session adopts the temp files of unchanged entries and claims
+ * their whole chunks, which the sender's signed digests then confirm or not (checkPartial()). keep()
+ * leaves temp files, directories and sidecar on disk for that next attempt.
  */
 import { randomBytes } from 'node:crypto';
-import { constants } from 'node:fs';
-import { close, fsync, mkdirSync, openSync, renameSync, rmdirSync, unlinkSync, write } from 'node:fs';
+import { constants, type Stats } from 'node:fs';
+import { close, closeSync, fstatSync, fsync, ftruncateSync, lstatSync, mkdirSync, openSync, renameSync, rmdirSync, unlinkSync, write } from 'node:fs';
 import { chmod, link, lstat, rename, rmdir, statfs, unlink } from 'node:fs/promises';
 import { promisify } from 'node:util';
 import { dirname, join, resolve } from 'node:path';
+import { CHUNK_SIZE, chunkCount } from './chunk-cipher';
+import { FileHasher } from './digests';
 import { TransferError } from './errors';
-import type { ManifestEntry } from './manifest';
+import type { ManifestEntry, TransferEntry } from './manifest';
 import { displayName } from './names';
+import { MAX_RESUME_CHUNKS } from './resume-messages';
+import {
+  discardPartial,
+  isSafeSessionId,
+  manifestHash,
+  newTempName,
+  readSidecar,
+  relativeDir,
+  removeSidecarSync,
+  SIDECAR_VERSION,
+  verifyPartial,
+  writeSidecar,
+  type Sidecar,
+  type VerifiedPartial,
+} from './resume-state';
 
 const TEMP_FLAGS = constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL | (constants.O_NOFOLLOW ?? 0);
+/** Opening a temp file of an earlier attempt: it must exist, and never through a symlink. */
+const ADOPT_FLAGS = constants.O_WRONLY | (constants.O_NOFOLLOW ?? 0);
 /** Mode of finished files (the temp file is 0600 while it holds unverified data). */
 const FINAL_MODE = 0o644;
 
@@ -35,6 +60,23 @@ interface PendingFile {
   target: string;
 }
 
+/** Resume: the temp file pre-assigned to a manifest entry, and what an earlier attempt left in it. */
+interface PlannedTemp {
+  temp: string;
+  /** Bytes of an earlier attempt's temp file we adopted (null: a new temp file). */
+  adoptedBytes: number | null;
+  /** Set by checkPartial(): the file whose prefix verified. */
+  verified?: VerifiedPartial['identity'];
+}
+
+/** What prepare() found of an earlier attempt (resume; both empty on a first attempt). */
+export interface ResumeClaims {
+  /** Manifest index and whole chunks claimed from an adopted temp file. */
+  files: { index: number; chunks: number }[];
+  /** Manifest indexes whose earlier partial was dropped because size or mtime changed. */
+  changed: number[];
+}
+
 export class OutputDir {
   private readonly root: string;
   private readonly createdDirs: string[] = [];
@@ -43,12 +85,20 @@ export class OutputDir {
   /** Overwrite: targets replaced during commit() and where their originals wait (null: there was none). */
   private readonly replaced: { target: string; backup: string | null }[] = [];
   private openHandle: TempFile | null = null;
+  /** Resume: temp files pre-assigned by prepare(), by manifest name. */
+  private readonly planned = new Map<string, PlannedTemp>();
+  /** Resume: adopted temp files not yet reopened by createTemp() (removed by discard() too). */
+  private readonly adopted = new Set<string>();
+  private prepared = false;
 
+  /** `sessionId`: keep resume state (a sidecar) for this session; without it, temp files are anonymous. */
   constructor(
     outDir: string,
     private readonly overwrite = false,
+    private readonly sessionId?: string,
   ) {
     this.root = resolve(outDir);
+    if (sessionId !== undefined && !isSafeSessionId(sessionId)) this.sessionId = undefined;
   }
 
   /** The absolute target path of a (checked) manifest name. */
@@ -56,9 +106,14 @@ export class OutputDir {
     return join(this.root, ...name.split('/'));
   }
 
-  /** Checks targets, parent directories and free space before anything is written. */
-  async prepare(entries: ManifestEntry[]): Promise<void> {
+  /**
+   * Checks targets, parent directories and free space before anything is written. With a session id,
+   * also creates the directories, adopts the temp files an earlier attempt left and writes the sidecar;
+   * returns what can be claimed.
+   */
+  async prepare(entries: ManifestEntry[]): Promise<ResumeClaims> {
     untilDiscarded.add(this);
+    this.prepared = true;
     let firstMade: string | undefined;
     try {
       firstMade = mkdirSync(this.root, { recursive: true });
@@ -79,30 +134,147 @@ export class OutputDir {
         throw new TransferError('exists', `${shownPath(this.targetOf(entry.name))} already exists; use --overwrite to replace it.`);
       }
     }
-    const total = entries.reduce((sum, e) => sum + e.size, 0);
+    const claims: ResumeClaims = { files: [], changed: [] };
+    if (this.sessionId) this.adoptEarlierAttempt(entries as TransferEntry[], claims);
+    const onDisk = [...this.planned.values()].reduce((sum, p) => sum + Math.min(p.adoptedBytes ?? 0, Number.MAX_SAFE_INTEGER), 0);
+    const total = entries.reduce((sum, e) => sum + e.size, 0) - onDisk;
     const fs = await statfs(this.root);
     const free = Number(fs.bavail) * Number(fs.bsize);
     if (free < total) {
       throw new TransferError('no_space', `Not enough free space in ${this.root}: need ${total} bytes, ${free} available.`);
     }
+    if (this.sessionId) this.writeResumeState(entries as TransferEntry[]);
+    return claims;
   }
 
-  /** Creates the temp file for `name` (and its missing parent directories); returns its handle. */
-  async createTemp(name: string): Promise<TempFile> {
+  /**
+   * Resume: takes over the sidecar of an earlier attempt of this session. An entry with the same name,
+   * size and mtime keeps its temp file (a regular file, never a symlink) and claims its whole chunks;
+   * a changed entry's partial is removed (and reported); temp files of entries gone are removed.
+   */
+  private adoptEarlierAttempt(entries: TransferEntry[], claims: ResumeClaims): void {
+    const sessionId = this.sessionId!;
+    const earlier = readSidecar(this.root, sessionId);
+    for (const dir of earlier?.dirs ?? []) {
+      const path = join(this.root, ...dir.split('/'));
+      if (!this.createdDirs.includes(path)) this.createdDirs.push(path);
+    }
+    const before = new Map((earlier?.files ?? []).map((f) => [f.name, f]));
+    let budget = MAX_RESUME_CHUNKS;
+    for (const [index, entry] of entries.entries()) {
+      const old = before.get(entry.name);
+      before.delete(entry.name);
+      const oldTemp = old ? join(this.root, ...old.temp.split('/')) : null;
+      const info = oldTemp ? lstatOrNullSync(oldTemp) : null;
+      if (old && oldTemp && info?.isFile()) {
+        if (old.size === entry.size && old.mtime === entry.mtime) {
+          this.planned.set(entry.name, { temp: oldTemp, adoptedBytes: info.size });
+          this.adopted.add(oldTemp);
+          const chunks = Math.min(info.size >= entry.size ? chunkCount(entry.size) : Math.floor(info.size / CHUNK_SIZE), budget);
+          if (chunks > 0) claims.files.push({ index, chunks });
+          budget -= chunks;
+          continue;
+        }
+        ignoreErrors(() => unlinkSync(oldTemp));
+        claims.changed.push(index);
+      }
+      const dir = dirname(this.targetOf(entry.name));
+      this.planned.set(entry.name, { temp: join(dir, newTempName()), adoptedBytes: null });
+    }
+    for (const gone of before.values()) ignoreErrors(() => unlinkSync(join(this.root, ...gone.temp.split('/'))));
+  }
+
+  /** Resume: creates the directories and records the plan in the sidecar, before any new temp file exists. */
+  private writeResumeState(entries: TransferEntry[]): void {
+    for (const entry of entries) {
+      const segments = entry.name.split('/');
+      let dir = this.root;
+      for (const segment of segments.slice(0, -1)) {
+        dir = join(dir, segment);
+        this.makeDirSync(dir);
+      }
+    }
+    const earlier = readSidecar(this.root, this.sessionId!);
+    const sidecar: Sidecar = {
+      v: SIDECAR_VERSION,
+      sessionId: this.sessionId!,
+      chunkSize: CHUNK_SIZE,
+      manifestHash: manifestHash(entries),
+      createdAt: earlier?.createdAt ?? new Date().toISOString(),
+      files: entries.map(({ name, size, mtime }) => ({ name, size, mtime, temp: relativeDir(this.root, this.planned.get(name)!.temp) })),
+      dirs: this.createdDirs.map((dir) => relativeDir(this.root, dir)),
+    };
+    try {
+      writeSidecar(this.root, sidecar);
+    } catch (err) {
+      throw new TransferError('io', `Cannot write the resume state in ${this.root}: ${(err as NodeJS.ErrnoException).code ?? 'error'}.`);
+    }
+  }
+
+  /** Resume: the adopted temp file of `name`, if any (for checkPartial). */
+  adoptedTemp(name: string): string | null {
+    const plan = this.planned.get(name);
+    return plan && plan.adoptedBytes !== null ? plan.temp : null;
+  }
+
+  /**
+   * Resume: re-reads the adopted temp file of `entry` against the sender's digests; returns the chunk
+   * to continue from and the hasher over what verified. createTemp() later writes to that same file.
+   */
+  checkPartial(entry: ManifestEntry, digests: string[]): Omit<VerifiedPartial, 'identity'> {
+    const plan = this.planned.get(entry.name);
+    if (!plan || plan.adoptedBytes === null) return { from: 0, hasher: new FileHasher() };
+    const { from, hasher, identity } = verifyPartial(plan.temp, entry.size, digests);
+    plan.verified = identity;
+    return { from, hasher };
+  }
+
+  /**
+   * Creates the temp file for `name` (and its missing parent directories); returns its handle. Resume:
+   * an adopted temp file is reopened instead and cut to `keepBytes` (its verified prefix).
+   */
+  async createTemp(name: string, keepBytes = 0): Promise<TempFile> {
     const segments = name.split('/');
     let dir = this.root;
     for (const segment of segments.slice(0, -1)) {
       dir = join(dir, segment);
       await this.makeDir(dir);
     }
-    const temp = join(dir, `.sft-${randomBytes(12).toString('hex')}.part`);
-    try {
-      this.openHandle = tempFile(openSync(temp, TEMP_FLAGS, 0o600));
-    } catch (err) {
-      throw new TransferError('io', `Cannot create a temporary file in ${dir}: ${(err as NodeJS.ErrnoException).code ?? 'error'}.`);
+    const plan = this.planned.get(name);
+    const temp = plan?.temp ?? join(dir, `.sft-${randomBytes(12).toString('hex')}.part`);
+    if (plan?.adoptedBytes != null) {
+      this.openHandle = tempFile(this.reopen(plan, keepBytes));
+      this.adopted.delete(temp);
+    } else {
+      try {
+        this.openHandle = tempFile(openSync(temp, TEMP_FLAGS, 0o600));
+      } catch (err) {
+        throw new TransferError('io', `Cannot create a temporary file in ${dir}: ${(err as NodeJS.ErrnoException).code ?? 'error'}.`);
+      }
     }
     this.pending.push({ temp, target: this.targetOf(name) });
     return this.openHandle;
+  }
+
+  /** Opens an adopted temp file (a regular file, the one checkPartial() read) and cuts it to `keepBytes`. */
+  private reopen(plan: PlannedTemp, keepBytes: number): number {
+    let fd: number;
+    try {
+      fd = openSync(plan.temp, ADOPT_FLAGS);
+    } catch (err) {
+      throw new TransferError('io', `Cannot reopen a partial file of the last attempt: ${(err as NodeJS.ErrnoException).code ?? 'error'}.`);
+    }
+    try {
+      const info = fstatSync(fd);
+      const same = !plan.verified || (plan.verified.dev === info.dev && plan.verified.ino === info.ino);
+      if (!info.isFile() || !same || info.size < keepBytes) throw new TransferError('io', 'A partial file of the last attempt was replaced while in use.');
+      ftruncateSync(fd, keepBytes);
+      return fd;
+    } catch (err) {
+      ignoreErrors(() => closeSync(fd));
+      if (err instanceof TransferError) throw err;
+      throw new TransferError('io', `Cannot reuse a partial file of the last attempt: ${(err as NodeJS.ErrnoException).code ?? 'error'}.`);
+    }
   }
 
   /** Flushes and closes the current temp file. */
@@ -129,6 +301,7 @@ export class OutputDir {
       }
       this.pending.length = 0;
       for (const { backup } of this.replaced.splice(0)) if (backup) await unlink(backup).catch(() => undefined);
+      if (this.sessionId) removeSidecarSync(this.root, this.sessionId);
       untilDiscarded.delete(this); // the files and the directories that hold them are the user's now
     } catch (err) {
       if (this.overwrite) await this.undoReplacements();
@@ -166,12 +339,18 @@ export class OutputDir {
     }
   }
 
-  /** Removes every temp file and every directory we created, deepest first (best effort; never throws). */
+  /**
+   * Removes every temp file and every directory we created, deepest first, and the resume state of
+   * the session (also when this attempt failed before prepare()) (best effort; never throws).
+   */
   async discard(): Promise<void> {
     await this.openHandle?.close().catch(() => undefined);
     this.openHandle = null;
-    await Promise.all(this.pending.map((file) => unlink(file.temp).catch(() => undefined)));
+    if (!this.prepared && this.sessionId) await discardPartial(this.root, this.sessionId);
+    await Promise.all([...this.pending.map((file) => file.temp), ...this.adopted].map((temp) => unlink(temp).catch(() => undefined)));
     this.pending.length = 0;
+    this.adopted.clear();
+    if (this.sessionId) removeSidecarSync(this.root, this.sessionId);
     // Each one forgotten only once removed, so the exit hook still sees it if the process ends meanwhile.
     while (this.createdDirs.length > 0) {
       await rmdir(this.createdDirs[this.createdDirs.length - 1]).catch(() => undefined);
@@ -180,10 +359,26 @@ export class OutputDir {
     untilDiscarded.delete(this);
   }
 
+  /**
+   * Resume, after a link failure: closes the temp file and leaves temp files, directories and the
+   * sidecar on disk for the next attempt (no longer the exit hook's to remove).
+   */
+  async keep(): Promise<void> {
+    await this.openHandle?.close().catch(() => undefined);
+    this.openHandle = null;
+    this.pending.length = 0;
+    this.adopted.clear();
+    this.createdDirs.length = 0;
+    untilDiscarded.delete(this);
+  }
+
   /** discard(), synchronously: for the exit hook only. */
   discardSync(): void {
     for (const r of this.replaced.splice(0).reverse()) ignoreErrors(() => (r.backup ? renameSync(r.backup, r.target) : unlinkSync(r.target)));
     for (const file of this.pending.splice(0)) ignoreErrors(() => unlinkSync(file.temp));
+    for (const temp of this.adopted) ignoreErrors(() => unlinkSync(temp));
+    this.adopted.clear();
+    if (this.sessionId) removeSidecarSync(this.root, this.sessionId);
     for (const dir of this.createdDirs.splice(0).reverse()) ignoreErrors(() => rmdirSync(dir));
   }
 
@@ -196,14 +391,24 @@ export class OutputDir {
   }
 
   private async makeDir(dir: string): Promise<void> {
+    if (!this.makeDirSync(dir)) await this.checkParent(dir);
+  }
+
+  /** Creates `dir` (recorded as ours); false if it already existed (the caller checks it is a real directory). */
+  private makeDirSync(dir: string): boolean {
     try {
       mkdirSync(dir, { mode: 0o755 });
       this.createdDirs.push(dir);
+      return true;
     } catch (err) {
       if ((err as NodeJS.ErrnoException).code !== 'EEXIST') {
         throw new TransferError('io', `Cannot create ${dir}: ${(err as NodeJS.ErrnoException).code ?? 'error'}.`);
       }
-      await this.checkParent(dir);
+      const info = lstatOrNullSync(dir);
+      if (info && !info.isDirectory()) {
+        throw new TransferError('unsafe_name', `${shownPath(dir)} exists and is not a directory (symlinks are not followed).`);
+      }
+      return false;
     }
   }
 }
@@ -253,6 +458,14 @@ async function placeWithoutClobber(temp: string, target: string): Promise<void> 
   }
   if (await lstatOrNull(target)) throw new TransferError('exists', `${shownPath(target)} appeared during the transfer; nothing was kept.`);
   await rename(temp, target);
+}
+
+function lstatOrNullSync(path: string): Stats | null {
+  try {
+    return lstatSync(path);
+  } catch {
+    return null;
+  }
 }
 
 async function lstatOrNull(path: string): Promise<Awaited<ReturnType<typeof lstat>> | null> {

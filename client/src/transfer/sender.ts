@@ -1,23 +1,33 @@
 /**
- * The sending side: handshake, MANIFEST, then per file the sealed CHUNKs and a FILE_END with its
- * digests, then a TRAILER signed by our identity key. Resolves only when the receiver answers RESULT ok.
+ * The sending side: handshake, MANIFEST, the receiver's HAVE (and, when it claims partial files, our
+ * signed DIGESTS and its RESUME), then per file the sealed CHUNKs from where it resumes and a FILE_END
+ * with the digests of the whole file, then a TRAILER signed by our identity key. Resolves only when the
+ * receiver answers RESULT ok.
  */
 import { closeSync, openSync, readSync } from 'node:fs';
-import { open, type FileHandle } from 'node:fs/promises';
+import type { FileHandle } from 'node:fs/promises';
 import type { Duplex } from 'node:stream';
 import { FrameType } from '../protocol';
 import { Channel } from './channel';
-import { CHUNK_SIZE, ChunkSealer } from './chunk-cipher';
+import { CHUNK_SIZE, ChunkSealer, chunkCount } from './chunk-cipher';
 import { FileHasher } from './digests';
 import { TransferError } from './errors';
 import { runConfirmation, runHandshake } from './handshake-step';
 import { collectFiles, type LocalFile } from './manifest';
-import { signTransfer } from './signature';
+import { changedNote, parseHave, parseResume, type HaveMessage } from './resume-messages';
+import { signResumeDigests, signTransfer } from './signature';
+import { cannotOpen, changed, openSource, readChunk, readPrefix, type SourcePrefix } from './source-read';
 import type { FileSummary, PhraseConfirmer, TransferContext, TransferEvents, TransferSummary } from './types';
 
 export interface ResultPayload {
   ok: boolean;
   reason?: string;
+}
+
+/** Where each file starts: the first chunk to send and, for a resumed file, the hasher over what is not sent. */
+interface StartPoint {
+  from: number;
+  hasher: FileHasher;
 }
 
 export async function sendFiles(
@@ -34,15 +44,23 @@ export async function sendFiles(
     const { fileKey, verificationPhrase } = handshake;
     events.onHandshake?.({ verificationPhrase });
     await runConfirmation(channel, 'sender', handshake, opts.confirmPhrase, events);
-    const manifest = files.map(({ name, size }) => ({ name, size }));
+    const manifest = files.map(({ name, size, mtime }) => ({ name, size, mtime }));
     await channel.sendJson(FrameType.Manifest, { files: manifest });
     events.onManifest?.(manifest);
+    const starts = await negotiateResume(channel, ctx, files, events);
 
     const total = files.reduce((sum, f) => sum + f.size, 0);
     const progress = { done: 0, total };
+    const counts = { linkBytes: 0, resumedBytes: 0 };
     const summaries: FileSummary[] = [];
     for (const [index, file] of files.entries()) {
-      const summary = await sendOneFile(channel, new ChunkSealer(fileKey, ctx.sessionId, index, file.size), file, index, progress, events);
+      const start = starts.get(index) ?? { from: 0, hasher: new FileHasher() };
+      const skipped = Math.min(start.from * CHUNK_SIZE, file.size);
+      counts.resumedBytes += skipped;
+      progress.done += skipped;
+      const sealer = new ChunkSealer(fileKey, ctx.sessionId, index, file.size, start.from);
+      const summary = await sendOneFile(channel, sealer, file, index, start, progress, events);
+      counts.linkBytes += file.size - skipped;
       summaries.push(summary);
       events.onFileDone?.(summary);
     }
@@ -58,22 +76,52 @@ export async function sendFiles(
       throw new TransferError('peer_error', `The receiver did not accept the transfer: ${String(result.reason ?? 'no reason given')}`, true);
     }
     channel.close();
-    return { bytes: total, files: summaries, verificationPhrase };
+    return { bytes: total, ...counts, files: summaries, verificationPhrase };
   } catch (err) {
     throw channel.fail(err);
   }
 }
 
-/** Sends one file's CHUNKs and its FILE_END with the digests of what was read. */
+/**
+ * The receiver's HAVE; when it claims partial files, our signed DIGESTS of those prefixes as the source
+ * is now, and its RESUME. Returns where each resumed file starts (absent: from its first chunk).
+ */
+async function negotiateResume(channel: Channel, ctx: TransferContext, files: LocalFile[], events: TransferEvents): Promise<Map<number, StartPoint>> {
+  const have = parseHave(await channel.expect(FrameType.Have), files);
+  for (const index of have.changed) events.onNote?.(changedNote(files[index].name));
+  const starts = new Map<number, StartPoint>();
+  if (have.files.length === 0) return starts;
+
+  const prefixes = new Map<number, SourcePrefix>();
+  for (const { index, chunks } of have.files) prefixes.set(index, await readPrefix(files[index], chunks, true));
+  await channel.sendJson(FrameType.Digests, digestsMessage(ctx, files, have, prefixes));
+  const from = parseResume(await channel.expect(FrameType.Resume), have);
+  for (const { index, chunks } of have.files) {
+    const start = from.get(index) ?? 0;
+    // The usual case: the whole claimed prefix verified, and its hasher is the one we already have.
+    const hasher = start === chunks ? prefixes.get(index)!.hasher : (await readPrefix(files[index], start, false)).hasher;
+    starts.set(index, { from: start, hasher });
+  }
+  return starts;
+}
+
+function digestsMessage(ctx: TransferContext, files: LocalFile[], have: HaveMessage, prefixes: Map<number, SourcePrefix>) {
+  const signed = have.files.map(({ index }) => ({ index, name: files[index].name, size: files[index].size, mtime: files[index].mtime, digests: prefixes.get(index)!.digests }));
+  const signature = signResumeDigests({ sessionId: ctx.sessionId, sender: ctx.self.username, receiver: ctx.peer.username, files: signed }, ctx.self.identityPrivateKey);
+  return { files: signed.map(({ index, digests }) => ({ index, digests })), signature };
+}
+
+/** Sends one file's CHUNKs (from its start point) and its FILE_END with the digests of the whole file. */
 async function sendOneFile(
   channel: Channel,
   sealer: ChunkSealer,
   file: LocalFile,
   index: number,
+  start: StartPoint,
   progress: { done: number; total: number },
   events: TransferEvents,
 ): Promise<FileSummary> {
-  const hasher = new FileHasher();
+  const { hasher } = start;
   const sendChunk = async (plain: Buffer): Promise<void> => {
     hasher.update(plain);
     channel.throwIfPeerReported();
@@ -81,8 +129,9 @@ async function sendOneFile(
     progress.done += plain.length;
     events.onProgress?.(progress.done, progress.total, file.name);
   };
-  if (file.size <= CHUNK_SIZE) await sendChunk(readSmallFile(file));
-  else await streamChunks(file, sealer, sendChunk);
+  if (start.from >= chunkCount(file.size)) events.onProgress?.(progress.done, progress.total, file.name);
+  else if (file.size <= CHUNK_SIZE) await sendChunk(readSmallFile(file));
+  else await streamChunks(file, sealer, start.from * CHUNK_SIZE, sendChunk);
   const digests = hasher.digest();
   await channel.sendJson(FrameType.FileEnd, { index, ...digests });
   return { name: file.name, size: file.size, ...digests };
@@ -117,22 +166,17 @@ function readSmallFile(file: LocalFile): Buffer {
 }
 
 /**
- * Reads a file of several chunks as a pipeline: while chunk i is hashed, sealed and handed to the
- * socket (`sendChunk`), the read of chunk i+1 is already running (two buffers take turns), and the
- * channel only waits when the socket holds SEND_BUFFER bytes. The final read asks for one byte more
- * than the file should have, so a file that grew is noticed without an extra read.
+ * Reads a file of several chunks from `startAt` as a pipeline: while chunk i is hashed, sealed and
+ * handed to the socket (`sendChunk`), the read of chunk i+1 is already running (two buffers take
+ * turns), and the channel only waits when the socket holds SEND_BUFFER bytes. The final read asks for
+ * one byte more than the file should have, so a file that grew is noticed without an extra read.
  */
-async function streamChunks(file: LocalFile, sealer: ChunkSealer, sendChunk: (plain: Buffer) => Promise<void>): Promise<void> {
-  let handle: FileHandle;
-  try {
-    handle = await open(file.path, 'r');
-  } catch (err) {
-    throw cannotOpen(file.path, err);
-  }
-  const buffers = [Buffer.allocUnsafe(CHUNK_SIZE + 1), Buffer.allocUnsafe(Math.min(CHUNK_SIZE, file.size - CHUNK_SIZE) + 1)];
+async function streamChunks(file: LocalFile, sealer: ChunkSealer, startAt: number, sendChunk: (plain: Buffer) => Promise<void>): Promise<void> {
+  const handle: FileHandle = await openSource(file.path);
+  const buffers = [Buffer.allocUnsafe(CHUNK_SIZE + 1), Buffer.allocUnsafe(Math.min(CHUNK_SIZE, Math.max(0, file.size - startAt - CHUNK_SIZE)) + 1)];
   let pending: Promise<Buffer> | null = null;
   try {
-    let position = 0;
+    let position = startAt;
     let turn = 0;
     const readNext = (): Promise<Buffer> => {
       const want = Math.min(CHUNK_SIZE, file.size - position);
@@ -154,30 +198,4 @@ async function streamChunks(file: LocalFile, sealer: ChunkSealer, sendChunk: (pl
     await pending?.catch(() => undefined);
     await handle.close();
   }
-}
-
-function cannotOpen(path: string, err: unknown): TransferError {
-  return new TransferError('io', `Cannot open ${path}: ${(err as NodeJS.ErrnoException).code ?? 'error'}.`, false, { cause: err });
-}
-
-/**
- * Reads `length` bytes at `position` into `buffer` (which has room for one more); returns them.
- * A shorter file, or with `last` a longer one, means it changed while we were sending.
- */
-async function readChunk(handle: FileHandle, buffer: Buffer, length: number, position: number, last: boolean, path: string): Promise<Buffer> {
-  const want = last ? length + 1 : length;
-  let filled = 0;
-  for (;;) {
-    const { bytesRead } = await handle.read(buffer, filled, want - filled, position + filled);
-    filled += bytesRead;
-    if (filled > length) throw changed(path);
-    // A regular file reads short only at its end: with `last`, a short read at `length` proves the file did not grow.
-    if (filled === length && (!last || bytesRead < want - (filled - bytesRead))) break;
-    if (bytesRead === 0) throw changed(path);
-  }
-  return buffer.subarray(0, length);
-}
-
-function changed(path: string): TransferError {
-  return new TransferError('io', `${path} changed size while it was being sent; send it again.`);
 }

@@ -34,3 +34,45 @@ export function verifyTransfer(t: SignedTransfer, signatureBase64: string, ident
     return false;
   }
 }
+
+const RESUME_LABEL = 'sft/v1/resume-digests';
+
+/** One file of a DIGESTS frame as signed: its manifest entry and the SHA-256 of each of its first `digests.length` chunks. */
+export interface SignedPrefix {
+  index: number;
+  name: string;
+  size: number;
+  mtime: number;
+  /** Lowercase hex SHA-256 of each plaintext chunk, from chunk 0. */
+  digests: string[];
+}
+
+export interface SignedDigests {
+  sessionId: string;
+  sender: string;
+  receiver: string;
+  files: SignedPrefix[];
+}
+
+/** The exact bytes the DIGESTS signature covers (docs/protocol.md, "Resume"). */
+export function resumeDigestsBytes(t: SignedDigests): Buffer {
+  const fields: (string | Buffer)[] = [RESUME_LABEL, t.sessionId, t.sender, t.receiver, String(t.files.length)];
+  for (const f of t.files) {
+    const index = Buffer.alloc(4);
+    index.writeUInt32BE(f.index, 0);
+    fields.push(index, f.name, String(f.size), String(f.mtime), String(f.digests.length), Buffer.from(f.digests.join(''), 'hex'));
+  }
+  return lengthPrefixed(...fields);
+}
+
+export function signResumeDigests(t: SignedDigests, identityPrivateKey: KeyObject): string {
+  return sign(null, resumeDigestsBytes(t), identityPrivateKey).toString('base64');
+}
+
+export function verifyResumeDigests(t: SignedDigests, signatureBase64: string, identityPublicKey: KeyObject): boolean {
+  try {
+    return verify(null, resumeDigestsBytes(t), identityPublicKey, Buffer.from(signatureBase64, 'base64'));
+  } catch {
+    return false;
+  }
+}

@@ -32,7 +32,12 @@ export interface FileSummary extends ManifestEntry, FileDigests {
 
 /** What a finished send or receive tells us. */
 export interface TransferSummary {
+  /** File bytes of the whole transfer (every file's size). */
   bytes: number;
+  /** Plaintext bytes of the CHUNKs that crossed this link (this attempt). */
+  linkBytes: number;
+  /** File bytes not sent again on this link because an earlier attempt's verified prefix was kept (resume). */
+  resumedBytes: number;
   files: FileSummary[];
   verificationPhrase: string;
 }
@@ -51,6 +56,9 @@ export interface TransferEvents {
   /** Bytes done and total over the whole transfer, and the file being moved. */
   onProgress?(done: number, total: number, file: string): void;
   onFileDone?(f: FileSummary): void;
-  /** Sender only: something was skipped (e.g. a symlink inside a directory). */
+  /**
+   * Something the user should know: the sender skipped a file (e.g. a symlink inside a directory), or
+   * (both sides) a file changed at the sender since the last attempt and starts over.
+   */
   onNote?(message: string): void;
 }

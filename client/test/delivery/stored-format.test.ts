@@ -30,7 +30,7 @@ async function sealed(contents: Buffer[]) {
   for (const [i, content] of contents.entries()) {
     const file = path.join(dir, `in-${i}`);
     await fs.writeFile(file, content);
-    files.push({ path: file, name: `f${i}.bin`, size: content.length });
+    files.push({ path: file, name: `f${i}.bin`, size: content.length, mtime: 0 });
   }
   const serverKey = randomBytes(32);
   const ephemeral = generateKeyPairSync('x25519');

@@ -14,7 +14,14 @@ export class HostileReceiver {
   /** Every frame type the attacker received, in order. */
   readonly seen: FrameType[] = [];
 
-  constructor(readonly channel: Channel) {}
+  /**
+   * `have`: what we answer a MANIFEST with (version 3), before the script sees it; by default an honest
+   * first attempt (nothing claimed); null answers nothing (the script does).
+   */
+  constructor(
+    readonly channel: Channel,
+    private readonly have: unknown = { files: [], changed: [] },
+  ) {}
 
   /** Reads frames until `type` arrives (returned) or the sender goes away (null). */
   async readUntil(type: FrameType): Promise<Frame | null> {
@@ -22,6 +29,7 @@ export class HostileReceiver {
       const frame = await this.channel.next().catch(() => null);
       if (!frame) return null;
       this.seen.push(frame.type);
+      if (frame.type === FrameType.Manifest && this.have !== null) await this.send(FrameType.Have, this.have);
       if (frame.type === type) return frame;
     }
   }
@@ -45,14 +53,14 @@ export interface SenderOutcome {
 export async function attackSender(
   paths: string[],
   script: (r: HostileReceiver) => Promise<void>,
-  opts: { helloLie?: HelloLie; idleTimeoutMs?: number; contexts?: Contexts } = {},
+  opts: { helloLie?: HelloLie; idleTimeoutMs?: number; contexts?: Contexts; have?: unknown } = {},
 ): Promise<SenderOutcome> {
   const contexts = opts.contexts ?? makeContexts();
   const [attacker, victim] = duplexPair();
   const sending = sendFiles(victim, contexts.sender, paths, {}, { idleTimeoutMs: opts.idleTimeoutMs ?? 3000 });
   sending.catch(() => undefined);
   const channel = new Channel(attacker, 1000);
-  const receiver = new HostileReceiver(channel);
+  const receiver = new HostileReceiver(channel, opts.have);
   try {
     if (opts.helloLie) {
       // Lie as the receiver: the HELLO is built from the receiver's side.

@@ -13,6 +13,7 @@ import { CHUNK_SIZE, ChunkSealer } from '../../../client/src/transfer/chunk-ciph
 import { FileHasher, type FileDigests } from '../../../client/src/transfer/digests';
 import { runHandshake } from '../../../client/src/transfer/handshake-step';
 import { signTransfer } from '../../../client/src/transfer/signature';
+import type { HaveMessage } from '../../../client/src/transfer/resume-messages';
 import type { FileSummary } from '../../../client/src/transfer/types';
 import { makeContexts, type Contexts } from './parties';
 import { duplexPair } from './streams';
@@ -40,10 +41,19 @@ export class HostileSender {
     return this.ctx.sessionId;
   }
 
-  /** A MANIFEST with whatever entries (or whole payload object) we like. */
-  manifest(files: unknown[]): Promise<void> {
-    return this.channel.sendJson(FrameType.Manifest, { files });
+  /**
+   * A MANIFEST with whatever entries we like (an object entry without `mtime` gets `mtime: 0`, as
+   * version 3 requires), then the receiver's HAVE (kept in `have`; a first attempt claims nothing). If
+   * the receiver refuses the manifest, its ERROR is thrown.
+   */
+  async manifest(files: unknown[]): Promise<void> {
+    const withMtime = files.map((f) => (f && typeof f === 'object' && !Array.isArray(f) && !('mtime' in f) ? { ...f, mtime: 0 } : f));
+    await this.channel.sendJson(FrameType.Manifest, { files: withMtime });
+    this.have = await this.channel.expectJson<HaveMessage>(FrameType.Have);
   }
+
+  /** The receiver's last HAVE (after `manifest`). */
+  have: HaveMessage | null = null;
 
   /** The sealed chunks of `data` as file `index`, exactly as an honest sender makes them. */
   seal(index: number, data: Buffer): Buffer[] {

@@ -33,6 +33,9 @@ export function progressEvents(reporter: Reporter, role: Role, peer: string, hoo
       progress = reporter.progress(verb === 'sent' ? 'sending' : 'receiving', total);
     },
     onProgress: (done) => progress?.update(done),
+    onChunk: (bytes) => {
+      if (hooks.moved) hooks.moved.bytes += bytes;
+    },
     onFileDone: (file) => reporter.step('file-done', { name: file.name, size: file.size }, `${verb} ${displayName(file.name)}`),
     onNote: (message) => reporter.warn(message),
   };

@@ -47,7 +47,7 @@ describe(isRetryable.name, () => {
     expect(isRetryable(new PeerLinkError('unreachable', 'x'))).toBe(true);
     expect(isRetryable(new PeerLinkError('tls', 'x'))).toBe(true);
     expect(isRetryable(new ExitError(5, 'x'))).toBe(true);
-    expect(isRetryable(new ServerUnreachableError('x'))).toBe(true);
+    expect(isRetryable(new ServerUnreachableError('https://localhost:8443', 'ECONNREFUSED'))).toBe(true);
     expect(isRetryable(new ApiError(503, 'db_unavailable', 'x'))).toBe(true);
   });
 

@@ -7,7 +7,7 @@
  *   TCP accepted (at most `maxPendingPerAddress` per address still in their opening phase)
  *   → first byte must start a TLS record (else a plain `error:` line) → TLS with the relay's certificate
  *   → the opening line within `openingTimeoutMs` of the TCP accept → ticket checked (signature, relay,
- *   expiry, replay, session not relayed yet, role free, caps) → waits up to `pairTimeoutMs` for the
+ *   expiry, replay, this link of the session (sid, att) not relayed yet, role free, caps) → waits up to `pairTimeoutMs` for the
  *   other role, sending nothing and accepting nothing → both get `ok\n` → bytes are piped both ways
  *   (backpressure by stream.pipe) until either side closes, the byte cap, the idle timeout or the
  *   lifetime ends it. Every refusal is one `error: <reason>` line to the client and one log line.
@@ -33,6 +33,8 @@ export interface RelayLogEntry {
   event: 'relay-listening' | 'refused' | 'waiting' | 'paired' | 'closed';
   reason?: string;
   session?: string;
+  /** The session's attempt (link index) the ticket is for. */
+  attempt?: number;
   role?: RelayRole;
   address?: string;
   bytes?: number;
@@ -88,8 +90,12 @@ interface Participant {
   left: boolean;
 }
 
+/** The connections of one link of one session: the pairing key is (sid, att). */
 interface SessionSlots {
+  /** `pairKey(ticket)`. */
+  key: string;
   sid: string;
+  att: number;
   host?: Participant;
   joiner?: Participant;
 }
@@ -100,9 +106,9 @@ class Relay {
   private readonly log: (entry: RelayLogEntry) => void;
   private readonly server: Server;
   private url = '';
-  /** Sessions with a waiting or paired connection. */
+  /** Links (sid, att) with a waiting or paired connection, by `pairKey`. */
   private readonly sessions = new Map<string, SessionSlots>();
-  /** Session ids that were paired once: refused from then on (one pair per session). Value: forget-at (ms). */
+  /** Links (sid, att) that were paired once: refused from then on (one pair per link of a session). Value: forget-at (ms). */
   private readonly relayedSessions = new Map<string, number>();
   /** Ticket ids already used. Value: forget-at (ms). */
   private readonly usedTickets = new Map<string, number>();
@@ -264,10 +270,11 @@ class Relay {
       if (error instanceof TicketError || error instanceof OpeningLineError) return this.refuse(socket, error.reason, address);
       throw error;
     }
-    const where = { address, session: ticket.sid, role: ticket.role };
+    const where = { address, session: ticket.sid, attempt: ticket.att, role: ticket.role };
+    const key = pairKey(ticket);
     if (this.usedTickets.has(ticket.id)) return this.refuse(socket, 'ticket already used', where);
-    if (this.relayedSessions.has(ticket.sid)) return this.refuse(socket, 'session already relayed', where);
-    const slots = this.sessions.get(ticket.sid);
+    if (this.relayedSessions.has(key)) return this.refuse(socket, 'session already relayed', where);
+    const slots = this.sessions.get(key);
     if (slots?.[ticket.role]) return this.refuse(socket, `the ${ticket.role} is already connected`, where);
     if (!slots && this.sessions.size >= this.limits.maxSessions) return this.refuse(socket, 'relay busy, try later', where);
     if ((this.perAccount.get(ticket.acct) ?? 0) >= this.limits.maxPerAccount) {
@@ -278,8 +285,8 @@ class Relay {
 
     this.usedTickets.set(ticket.id, ticket.exp * 1000 + TICKET_MEMORY_SLACK_MS);
     this.perAccount.set(ticket.acct, (this.perAccount.get(ticket.acct) ?? 0) + 1);
-    const session = slots ?? { sid: ticket.sid };
-    this.sessions.set(ticket.sid, session);
+    const session = slots ?? { key, sid: ticket.sid, att: ticket.att };
+    this.sessions.set(key, session);
 
     const participant: Participant = {
       socket,
@@ -316,7 +323,7 @@ class Relay {
     participant.socket.off('data', participant.onEarlyData);
     this.releaseAccount(participant.ticket.acct);
     if (session[participant.ticket.role] === participant) delete session[participant.ticket.role];
-    if (!session.host && !session.joiner && this.sessions.get(session.sid) === session) this.sessions.delete(session.sid);
+    if (!session.host && !session.joiner && this.sessions.get(session.key) === session) this.sessions.delete(session.key);
   }
 
   /** Both roles are here: from now on a byte pipe, both ways, with the byte cap, idle timeout and lifetime. */
@@ -328,7 +335,7 @@ class Relay {
       side.socket.off('data', side.onEarlyData);
       side.socket.pause();
     }
-    this.relayedSessions.set(session.sid, Date.now() + this.limits.maxLifetimeMs);
+    this.relayedSessions.set(session.key, Date.now() + this.limits.maxLifetimeMs);
     const a = host.socket;
     const b = joiner.socket;
     const cap = Math.min(host.ticket.cap, joiner.ticket.cap);
@@ -340,11 +347,11 @@ class Relay {
       finished = true;
       clearTimeout(idle);
       clearTimeout(lifetime);
-      this.log({ event: 'closed', reason, session: session.sid, bytes });
+      this.log({ event: 'closed', reason, session: session.sid, attempt: session.att, bytes });
       a.destroy();
       b.destroy();
       for (const side of [host, joiner]) this.releaseAccount(side.ticket.acct);
-      if (this.sessions.get(session.sid) === session) this.sessions.delete(session.sid);
+      if (this.sessions.get(session.key) === session) this.sessions.delete(session.key);
     };
     const idle = setTimeout(() => finish('idle timeout'), this.limits.idleTimeoutMs);
     const lifetime = setTimeout(() => finish('lifetime reached'), this.limits.maxLifetimeMs);
@@ -368,7 +375,7 @@ class Relay {
     }
     a.write(OK_LINE);
     b.write(OK_LINE);
-    this.log({ event: 'paired', session: session.sid });
+    this.log({ event: 'paired', session: session.sid, attempt: session.att });
   }
 
   private isPaired(socket: TLSSocket): boolean {
@@ -396,4 +403,9 @@ class Relay {
       for (const [key, forgetAt] of map) if (forgetAt <= now) map.delete(key);
     }
   }
+}
+
+/** The relay pairs the two connections of one link of one session: same session id, same attempt. */
+function pairKey(ticket: RelayTicket): string {
+  return `${ticket.sid}#${ticket.att}`;
 }

@@ -3,7 +3,7 @@
  * can let exactly that participant in. See docs/protocol.md "Relay tickets".
  *
  * Wire form: `<payload>.<signature>`, both base64url without padding. `payload` is UTF-8 JSON
- * {v, id, sid, role, relay, cap, acct, exp}; `signature` is Ed25519 over
+ * {v, id, sid, att, role, relay, cap, acct, iat, exp}; `signature` is Ed25519 over
  * `sft-relay-ticket/1\n` + the payload's base64url text (a domain prefix, so the key signs nothing else).
  * The server holds the private key; the relay only the public key.
  */
@@ -24,6 +24,8 @@ export interface RelayTicket {
   id: string;
   /** The session id. */
   sid: string;
+  /** The session's attempt (link index) when the ticket was issued: the relay pairs by (sid, att). 0 when absent. */
+  att: number;
   role: RelayRole;
   /** The relay the ticket is for, `tls://host:port`. */
   relay: string;
@@ -37,7 +39,8 @@ export interface RelayTicket {
   exp: number;
 }
 
-export type TicketFields = Omit<RelayTicket, 'v' | 'id' | 'iat'>;
+/** What the issuer chooses; `att` defaults to 0 (the first link). */
+export type TicketFields = Omit<RelayTicket, 'v' | 'id' | 'iat' | 'att'> & { att?: number };
 
 /** Signs a new ticket with a fresh random id. */
 export function issueTicket(fields: TicketFields, privateKey: KeyObject, now = Date.now()): { ticket: RelayTicket; text: string } {
@@ -45,6 +48,7 @@ export function issueTicket(fields: TicketFields, privateKey: KeyObject, now = D
     v: TICKET_VERSION,
     id: randomBytes(16).toString('base64url'),
     sid: fields.sid,
+    att: fields.att ?? 0,
     role: fields.role,
     relay: fields.relay,
     cap: fields.cap,
@@ -97,9 +101,11 @@ function parsePayload(payload: string): RelayTicket {
     t !== null && typeof t === 'object' &&
     Number.isInteger(t.v) && isShortText(t.id) && isShortText(t.sid) && (t.role === 'host' || t.role === 'joiner') &&
     isShortText(t.relay) && isShortText(t.acct) && Number.isSafeInteger(t.cap) && (t.cap as number) >= 0 &&
-    Number.isSafeInteger(t.iat) && Number.isSafeInteger(t.exp);
+    Number.isSafeInteger(t.iat) && Number.isSafeInteger(t.exp) &&
+    (t.att === undefined || (Number.isSafeInteger(t.att) && (t.att as number) >= 0));
   if (!ok) throw new TicketError('invalid ticket');
-  return t as RelayTicket;
+  // A ticket without `att` (issued before resume) is for the first link.
+  return { ...t, att: t.att ?? 0 } as RelayTicket;
 }
 
 function isShortText(value: unknown): value is string {

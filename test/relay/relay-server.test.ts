@@ -78,6 +78,21 @@ describe(startRelay.name, () => {
     expect(log.some((e) => e.event === 'closed' && e.reason === 'lifetime reached')).toBe(true);
   });
 
+  it('pairs each attempt (att) of a session apart, and refuses a second pair of the same attempt', async () => {
+    const sid = randomBytes(6).toString('hex');
+    const first = await relayPair(world, ticket({ sid }), ticket({ sid, role: 'joiner' }));
+    const second = await relayPair(world, ticket({ sid, att: 1 }), ticket({ sid, att: 1, role: 'joiner' }));
+    // Each pair is its own pipe: what the host of a link sends reaches that link's joiner.
+    for (const [host, joiner] of [first, second]) {
+      const got = receiveExactly(joiner, 4096);
+      const sent = await sendRandom(host, 4096);
+      expect(await got).toBe(sent);
+    }
+    expect(await refusalOf(world, ticket({ sid, att: 1 }))).toEqual({ text: 'error: session already relayed\n', closed: true });
+    expect(log.filter((e) => e.event === 'paired' && e.session === sid).map((e) => e.attempt)).toEqual([0, 1]);
+    for (const socket of [...first, ...second]) socket.destroy();
+  });
+
   it('refuses a lone side when its partner does not come in time', async () => {
     const [hostTicket] = pairTickets();
     expect(await refusalOf(world, hostTicket)).toEqual({ text: 'error: the other side did not connect in time\n', closed: true });

@@ -1,4 +1,4 @@
-import { generateKeyPairSync } from 'node:crypto';
+import { generateKeyPairSync, sign } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import { OpeningLineError, openingLine, parseOpeningLine, parseRelayUrl } from '../../relay/src/opening-line';
 import {
@@ -31,6 +31,23 @@ describe('relay tickets', () => {
     expect(verifyTicket(first.text, publicKey, RELAY, now)).toEqual(first.ticket);
     expect(first.ticket).toMatchObject({ v: 1, sid: 'abcd-efgh-jkmn-pqrs', role: 'host', cap: 1000, acct: 'user-1' });
     expect(first.ticket.id).not.toBe(second.ticket.id);
+  });
+
+  it('carries the attempt (att) it was issued for, 0 by default', () => {
+    expect(verifyTicket(issueTicket(fields({ att: 3 }), privateKey, now).text, publicKey, RELAY, now).att).toBe(3);
+    expect(verifyTicket(issueTicket(fields(), privateKey, now).text, publicKey, RELAY, now).att).toBe(0);
+  });
+
+  it('reads a ticket without att (issued before resume) as attempt 0, and refuses a negative or fractional att', () => {
+    const signed = (payload: Record<string, unknown>) => {
+      const text = Buffer.from(JSON.stringify(payload)).toString('base64url');
+      const signature = sign(null, Buffer.concat([Buffer.from('sft-relay-ticket/1\n'), Buffer.from(text)]), privateKey);
+      return `${text}.${signature.toString('base64url')}`;
+    };
+    const { ticket } = issueTicket(fields(), privateKey, now);
+    const { att: _att, ...withoutAtt } = ticket;
+    expect(verifyTicket(signed(withoutAtt), publicKey, RELAY, now)).toEqual({ ...withoutAtt, att: 0 });
+    for (const att of [-1, 1.5, '1']) expect(reason(() => verifyTicket(signed({ ...ticket, att }), publicKey, RELAY, now))).toBe('invalid ticket');
   });
 
   it('refuses a ticket signed by another key', () => {

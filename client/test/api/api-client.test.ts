@@ -107,7 +107,7 @@ describe(ApiClient.name, () => {
 describe('API types', () => {
   it('take nullability and enum values from the server DTOs', () => {
     expectTypeOf<JoinAnswer['hostSigningKey']>().toEqualTypeOf<JoinedSessionView['hostSigningKey']>();
-    expectTypeOf<SessionState>().toEqualTypeOf<'waiting' | 'joined' | 'completed' | 'failed' | 'cancelled' | 'expired'>();
+    expectTypeOf<SessionState>().toEqualTypeOf<'waiting' | 'joined' | 'interrupted' | 'completed' | 'failed' | 'cancelled' | 'expired'>();
     expectTypeOf<SessionView['joiner']>().toEqualTypeOf<string | null>();
     expectTypeOf<ReportBody['role']>().toEqualTypeOf<'sender' | 'receiver'>();
     expectTypeOf<ReportBody['reason']>().toEqualTypeOf<string | undefined>();

@@ -24,6 +24,9 @@ function session(overrides: Partial<SessionView>): SessionView {
     createdAt: '2026-12-01T00:00:00.000Z',
     expiresAt: '2026-12-01T00:10:00.000Z',
     closedAt: null,
+    attempt: 0,
+    interruptedAt: null,
+    linkBytes: null,
     ...overrides,
   };
 }

@@ -24,6 +24,8 @@ export class AppConfig {
   readonly tlsKeyFile: string | null;
   readonly sessionTtlSeconds: number;
   readonly transferTimeoutSeconds: number;
+  /** Seconds an interrupted session may take to resume before it closes `failed` (SFT_RESUME_TIMEOUT). */
+  readonly resumeTimeoutSeconds: number;
   readonly sweepIntervalMs: number;
   readonly bcryptCost: number;
   readonly tokenTtlSeconds: number;
@@ -81,6 +83,9 @@ export class AppConfig {
       sessionTtlSeconds: read.integer('sessionTtlSeconds', options.sessionTtlSeconds, 'SFT_SESSION_TTL', 600, 1, 7 * 86400),
       transferTimeoutSeconds: read.integer(
         'transferTimeoutSeconds', options.transferTimeoutSeconds, 'SFT_TRANSFER_TIMEOUT', 86400, 1, 30 * 86400,
+      ),
+      resumeTimeoutSeconds: read.integer(
+        'resumeTimeoutSeconds', options.resumeTimeoutSeconds, 'SFT_RESUME_TIMEOUT', 600, 1, 30 * 86400,
       ),
       sweepIntervalMs: Math.round(
         1000 * read.number('sweepIntervalSeconds', options.sweepIntervalSeconds, 'SFT_SWEEP_INTERVAL', 30, 0.05, 3600),

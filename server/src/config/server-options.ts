@@ -17,6 +17,8 @@ export interface ServerOptions {
   sessionTtlSeconds?: number;
   /** Seconds a joined session may wait for both reports (env SFT_TRANSFER_TIMEOUT, default 86400). */
   transferTimeoutSeconds?: number;
+  /** Seconds an interrupted session may take to resume before it closes failed (env SFT_RESUME_TIMEOUT, default 600). */
+  resumeTimeoutSeconds?: number;
   /** Seconds between expiry sweeps (env SFT_SWEEP_INTERVAL, default 30; fractions allowed). */
   sweepIntervalSeconds?: number;
   /** bcrypt cost, at least 12 (env SFT_BCRYPT_COST, default 12). */

@@ -16,6 +16,7 @@ import { WidenSessionFileLists1763900000003 } from './migrations/1763900000003-W
 import { AddDeliveryKeys1763900000004 } from './migrations/1763900000004-AddDeliveryKeys';
 import { CreateDeliveries1763900000005 } from './migrations/1763900000005-CreateDeliveries';
 import { SessionPaths1763900001200 } from './migrations/1763900001200-SessionPaths';
+import { SessionAttempts1763900001400 } from './migrations/1763900001400-SessionAttempts';
 
 export const ENTITIES = [User, RevokedToken, Session, Delivery];
 export const MIGRATIONS = [
@@ -26,6 +27,7 @@ export const MIGRATIONS = [
   AddDeliveryKeys1763900000004,
   CreateDeliveries1763900000005,
   SessionPaths1763900001200,
+  SessionAttempts1763900001400,
 ];
 
 /** Connection options for SQLite (better-sqlite3) or MySQL/MariaDB (mysql2). Never `synchronize`. */

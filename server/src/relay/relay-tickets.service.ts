@@ -25,11 +25,14 @@ export class RelayTicketsService {
     if (this.settings.url === null) throw new RelayError(RelayErrorCode.Unavailable);
     // Answers 404 for a session the caller is not part of, like every other session route.
     const session = await this.sessions.get(user, sessionId);
+    // Waiting, joined or interrupted (a link to resume).
     if (!isOpen(session.state)) throw new SessionError(SessionErrorCode.Closed, session.state);
     const role = session.host === user.username ? 'host' : 'joiner';
     const exp = Math.floor(Date.now() / 1000) + this.settings.ticketTtlSeconds;
     const cap = this.byteCap(session.direction, session.files);
-    const { text } = issueTicket({ sid: session.id, role, relay: this.settings.url, cap, acct: user.id, exp }, this.settings.signingKey);
+    // `att`: the relay pairs the two sides of each link (attempt) of a session apart from the earlier ones (issue 14).
+    const fields = { sid: session.id, att: session.attempt, role, relay: this.settings.url, cap, acct: user.id, exp } as const;
+    const { text } = issueTicket(fields, this.settings.signingKey);
     return { ticket: text, relay: this.settings.url, role, byteCap: cap, expiresAt: new Date(exp * 1000).toISOString() };
   }
 

@@ -2,6 +2,8 @@
 export enum SessionState {
   Waiting = 'waiting',
   Joined = 'joined',
+  /** The peer link dropped (or a side restarted); the session may resume until `expiresAt` (SFT_RESUME_TIMEOUT). */
+  Interrupted = 'interrupted',
   Completed = 'completed',
   Failed = 'failed',
   Cancelled = 'cancelled',
@@ -31,7 +33,10 @@ export enum LinkPath {
   Relay = 'relay',
 }
 
-export const OPEN_STATES: readonly SessionState[] = [SessionState.Waiting, SessionState.Joined];
+export const OPEN_STATES: readonly SessionState[] = [SessionState.Waiting, SessionState.Joined, SessionState.Interrupted];
+
+/** The open states after a join: the transfer is under way (joined) or paused between two links (interrupted). */
+export const JOINED_STATES: readonly SessionState[] = [SessionState.Joined, SessionState.Interrupted];
 
 export function isOpen(state: SessionState): boolean {
   return OPEN_STATES.includes(state);

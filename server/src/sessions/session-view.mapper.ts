@@ -27,6 +27,9 @@ export function toSessionView(session: Session): SessionView {
     createdAt: session.createdAt.toISOString(),
     expiresAt: session.expiresAt.toISOString(),
     closedAt: session.closedAt ? session.closedAt.toISOString() : null,
+    attempt: session.attempt,
+    interruptedAt: session.interruptedAt ? session.interruptedAt.toISOString() : null,
+    linkBytes: session.linkBytes,
   };
 }
 

@@ -15,12 +15,20 @@ export interface StoredReport {
   files: ReportedFile[];
   verified: boolean;
   reason: string | null;
+  /** File bytes this side moved over the peer links, all attempts together (absent in reports before resume). */
+  linkBytes?: number | null;
 }
 
 /** Byte counts are bigint columns; drivers return them as strings. */
 const bigintAsNumber = {
   to: (value: number) => value,
   from: (value: string | number | null) => (value === null ? 0 : Number(value)),
+};
+
+/** The same for a nullable bigint column: NULL stays null. */
+const nullableBigintAsNumber = {
+  to: (value: number | null) => value,
+  from: (value: string | number | null) => (value === null ? null : Number(value)),
 };
 
 /** A transfer session. Rows stay inside SessionsService; callers get SessionView DTOs. */
@@ -112,7 +120,7 @@ export class Session {
   @Column({ name: 'created_at', type: 'datetime', precision: 3 })
   createdAt: Date;
 
-  /** Unjoined: when it expires. Joined: when the transfer times out. */
+  /** Unjoined: when it expires. Joined: when the transfer times out. Interrupted: when it must have resumed. */
   @Column({ name: 'expires_at', type: 'datetime', precision: 3 })
   expiresAt: Date;
 
@@ -121,4 +129,16 @@ export class Session {
 
   @Column({ name: 'closed_at', type: 'datetime', precision: 3, nullable: true })
   closedAt: Date | null;
+
+  /** The index of the current peer link: 0 for the first, one more at each interruption (issue 14). */
+  @Column({ type: 'int', default: 0 })
+  attempt: number;
+
+  /** When the last interruption began; NULL if the link never dropped. */
+  @Column({ name: 'interrupted_at', type: 'datetime', precision: 3, nullable: true })
+  interruptedAt: Date | null;
+
+  /** File bytes that crossed the peer links over all attempts: the receiver's report, else the sender's; NULL before. */
+  @Column({ name: 'link_bytes', type: 'bigint', nullable: true, transformer: nullableBigintAsNumber })
+  linkBytes: number | null;
 }

@@ -2,7 +2,7 @@ import { Injectable } from '@nestjs/common';
 import { InjectRepository } from '@nestjs/typeorm';
 import { In, IsNull, LessThan, MoreThanOrEqual, Repository } from 'typeorm';
 import { PlainRows } from '../common/plain-rows';
-import { SessionState, type LinkPath } from './session-state';
+import { JOINED_STATES, SessionState, type LinkPath } from './session-state';
 import { Session, type StoredReport } from './session.entity';
 
 /** The columns a close sets: the key is always erased. */
@@ -13,6 +13,21 @@ export type SessionJoining = Pick<
   Session,
   'joinerId' | 'joinerUsername' | 'joinerCertificate' | 'joinerFingerprint' | 'joinedAt' | 'expiresAt'
 > & { state: SessionState.Joined };
+
+/** An interruption's columns, set only on a joined session still at the attempt that dropped. */
+export type SessionInterrupting = Pick<Session, 'attempt' | 'interruptedAt' | 'expiresAt' | 'reason'> & { state: SessionState.Interrupted };
+
+/** A reconnection's columns, set only on an interrupted session still at the attempt that is up again. */
+export type SessionReconnecting = Pick<Session, 'expiresAt' | 'reason'> & { state: SessionState.Joined };
+
+/** A rejoin's columns: the participant's new certificate (the host's: and address), and maybe an interruption. */
+export type SessionRejoining = Partial<
+  Pick<
+    Session,
+    | 'hostCertificate' | 'hostFingerprint' | 'endpointHost' | 'endpointPort' | 'candidates'
+    | 'joinerCertificate' | 'joinerFingerprint' | 'state' | 'attempt' | 'interruptedAt' | 'expiresAt' | 'reason'
+  >
+>;
 
 /**
  * The SQL of the `sessions` table, and nothing else: no rules, no errors. Reads on the request path and the
@@ -42,9 +57,9 @@ export class SessionRepository {
     return this.rows.findOne('id = ?', [id], true);
   }
 
-  /** Owner in the query: the session only when `userId` hosts or joined it. */
-  findForParticipant(id: string, userId: string): Promise<Session | null> {
-    return this.rows.findOne('id = ? AND (host_id = ? OR joiner_id = ?)', [id, userId, userId]);
+  /** Owner in the query: the session only when `userId` hosts or joined it (`withKey`: its encrypted key too). */
+  findForParticipant(id: string, userId: string, withKey = false): Promise<Session | null> {
+    return this.rows.findOne('id = ? AND (host_id = ? OR joiner_id = ?)', [id, userId, userId], withKey);
   }
 
   /** The user's sessions as host or joiner, newest first. */
@@ -65,9 +80,12 @@ export class SessionRepository {
     });
   }
 
-  /** The row as it is now (it exists: sessions are never deleted). */
-  get(id: string): Promise<Session> {
-    return this.sessions.findOneOrFail({ where: { id } });
+  /** The row as it is now (it exists: sessions are never deleted); `withKey`: with its encrypted key. */
+  async get(id: string, withKey = false): Promise<Session> {
+    if (!withKey) return this.sessions.findOneOrFail({ where: { id } });
+    const session = await this.rows.findOne('id = ?', [id], true);
+    if (!session) throw new Error(`Session ${id} vanished.`);
+    return session;
   }
 
   /** Sets the join columns if the session is still waiting and unjoined; false when someone else was first. */
@@ -76,12 +94,36 @@ export class SessionRepository {
     return updated > 0;
   }
 
-  /** Stores one side's report if the session is joined and that side has not reported; false otherwise. */
+  /** Marks the link of `attempt` as dropped if the session is joined at that attempt; false otherwise. */
+  async interrupt(id: string, attempt: number, change: SessionInterrupting): Promise<boolean> {
+    return (await this.rows.update(change, 'id = ? AND state = ? AND attempt = ?', [id, SessionState.Joined, attempt])) > 0;
+  }
+
+  /** Back to joined if the session is interrupted at `attempt`; false otherwise. */
+  async reconnected(id: string, attempt: number, change: SessionReconnecting): Promise<boolean> {
+    return (await this.rows.update(change, 'id = ? AND state = ? AND attempt = ?', [id, SessionState.Interrupted, attempt])) > 0;
+  }
+
+  /**
+   * A participant's new certificate, if the session is still in the state and at the attempt the caller read
+   * and `userId` is still that participant; false when something changed in between.
+   */
+  async rejoin(id: string, party: 'host' | 'joiner', userId: string, seen: Pick<Session, 'state' | 'attempt'>, change: SessionRejoining): Promise<boolean> {
+    const owner = party === 'host' ? 'host_id = ?' : 'joiner_id = ?';
+    return (await this.rows.update(change, `id = ? AND state = ? AND attempt = ? AND ${owner}`, [id, seen.state, seen.attempt, userId])) > 0;
+  }
+
+  /** Stores one side's report if the session is joined or interrupted and that side has not reported; false otherwise. */
   async storeReport(id: string, column: 'senderReport' | 'receiverReport', report: StoredReport, path?: LinkPath): Promise<boolean> {
-    const stored = await this.sessions.update({ id, state: SessionState.Joined, [column]: IsNull() }, { [column]: report });
+    const stored = await this.sessions.update({ id, state: In([...JOINED_STATES]), [column]: IsNull() }, { [column]: report });
     if ((stored.affected ?? 0) === 0) return false;
     // The path the link took: the first report that names it sets it.
     if (path) await this.sessions.update({ id, path: IsNull() }, { path });
+    // The bytes that crossed the links: the receiver's count wins, the sender's only fills a gap.
+    const { linkBytes } = report;
+    if (linkBytes !== undefined && linkBytes !== null) {
+      await this.sessions.update(column === 'receiverReport' ? { id } : { id, linkBytes: IsNull() }, { linkBytes });
+    }
     return true;
   }
 

@@ -2,7 +2,9 @@ import { Body, Controller, Get, HttpCode, Ip, Param, Post, Query } from '@nestjs
 import { ApiBearerAuth, ApiOkResponse, ApiTags } from '@nestjs/swagger';
 import type { AuthUser } from '../common/authenticated-request';
 import { CurrentUser } from '../common/current-user.decorator';
-import { CancelDto, CreateSessionDto, JoinSessionDto, ReportDto, WaitQueryDto } from './dto/session-requests.dto';
+import {
+  CancelDto, CreateSessionDto, InterruptDto, JoinSessionDto, ReconnectedDto, RejoinSessionDto, ReportDto, WaitQueryDto,
+} from './dto/session-requests.dto';
 import { CreatedSessionView, JoinedSessionView, OfferView, SessionView } from './dto/session-view.dto';
 import { DEFAULT_WAIT_SECONDS } from './session-limits';
 import { SessionsService } from './sessions.service';
@@ -44,6 +46,27 @@ export class SessionsController {
   @HttpCode(200)
   join(@CurrentUser() user: AuthUser, @Param('id') id: string, @Body() body: JoinSessionDto): Promise<JoinedSessionView> {
     return this.sessions.join(user, id, body);
+  }
+
+  /** The peer link of `attempt` dropped (issue 14): joined → interrupted, once, whoever says it first. */
+  @Post(':id/interrupt')
+  @HttpCode(200)
+  interrupt(@CurrentUser() user: AuthUser, @Param('id') id: string, @Body() body: InterruptDto): Promise<SessionView> {
+    return this.sessions.interrupt(user, id, body);
+  }
+
+  /** The peer link of `attempt` is up again: interrupted → joined. */
+  @Post(':id/reconnected')
+  @HttpCode(200)
+  reconnected(@CurrentUser() user: AuthUser, @Param('id') id: string, @Body() body: ReconnectedDto): Promise<SessionView> {
+    return this.sessions.reconnected(user, id, body);
+  }
+
+  /** A participant whose process restarted: its new certificate (and the host's new address); answers like join. */
+  @Post(':id/rejoin')
+  @HttpCode(200)
+  rejoin(@CurrentUser() user: AuthUser, @Param('id') id: string, @Body() body: RejoinSessionDto, @Ip() ip: string): Promise<JoinedSessionView> {
+    return this.sessions.rejoin(user, id, body, ip);
   }
 
   @Post(':id/report')

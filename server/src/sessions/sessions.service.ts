@@ -5,20 +5,27 @@ import { LookupLimiter } from '../common/lookup-limiter';
 import { AppConfig } from '../config/app-config';
 import { UsersService } from '../users/users.service';
 import { UserError, UserErrorCode } from '../users/users.errors';
-import { MAX_CANDIDATES, type CancelDto, type CreateSessionDto, type JoinSessionDto, type ReportDto } from './dto/session-requests.dto';
+import {
+  MAX_CANDIDATES, type CancelDto, type CreateSessionDto, type EndpointDto, type InterruptDto, type JoinSessionDto, type ReconnectedDto,
+  type RejoinSessionDto, type ReportDto,
+} from './dto/session-requests.dto';
 import type { CreatedSessionView, JoinedSessionView, OfferView, SessionView } from './dto/session-view.dto';
-import { readPeerCertificate } from './peer-certificate';
+import { readPeerCertificate, type PeerCertificate } from './peer-certificate';
 import { SessionChanges } from './session-changes';
 import { newSessionId, parseSessionId } from './session-id';
 import { SessionKeyCipher } from './session-key-cipher';
 import { decideOutcome } from './session-outcome';
-import { isOpen, RelayMode, ReportRole, SessionDirection, SessionState } from './session-state';
+import { isOpen, JOINED_STATES, OPEN_STATES, RelayMode, ReportRole, SessionDirection, SessionState } from './session-state';
 import { toOfferView, toSessionView } from './session-view.mapper';
-import { SessionRepository, type SessionClosing, type SessionJoining } from './session.repository';
+import {
+  SessionRepository, type SessionClosing, type SessionInterrupting, type SessionJoining, type SessionReconnecting, type SessionRejoining,
+} from './session.repository';
 import type { Session, StoredReport } from './session.entity';
 import { SessionError, SessionErrorCode } from './sessions.errors';
 
 const LIST_LIMIT = 200;
+/** A rejoin re-reads and tries again when another change won the race; this many times at most. */
+const REJOIN_TRIES = 5;
 
 /**
  * The session lifecycle: who may join, report and cancel, and what the reports decide. Every read is scoped
@@ -80,6 +87,9 @@ export class SessionsService {
       expiresAt: new Date(now.getTime() + this.config.sessionTtlSeconds * 1000),
       joinedAt: null,
       closedAt: null,
+      attempt: 0,
+      interruptedAt: null,
+      linkBytes: null,
     });
     await this.sessions.insert(session);
     return { session: toSessionView(session), key: key.toString('base64') };
@@ -129,10 +139,10 @@ export class SessionsService {
     const certificate = readPeerCertificate(body.certificate);
     let joined: Session;
     if (session.joinerId !== null) {
-      // The same joiner asking again (e.g. after a lost answer) gets the same answer; anyone else is refused.
-      if (session.joinerId !== user.id || session.joinerFingerprint !== certificate.fingerprint) {
-        throw new SessionError(SessionErrorCode.AlreadyJoined);
-      }
+      if (session.joinerId !== user.id) throw new SessionError(SessionErrorCode.AlreadyJoined);
+      // The joiner again with a new certificate: its process restarted (`sft join ID` rerun), so it rejoins.
+      if (session.joinerFingerprint !== certificate.fingerprint) return this.rejoinAs(session, user, 'joiner', certificate, {});
+      // The same joiner asking again with the same certificate (e.g. after a lost answer) gets the same answer.
       joined = session;
     } else {
       const now = new Date();
@@ -152,12 +162,53 @@ export class SessionsService {
       this.changes.changed(session.id);
       joined = { ...session, ...change };
     }
-    if (joined.encryptedKey === null || joined.encryptedKey === undefined) throw new SessionError(SessionErrorCode.Closed, joined.state);
-    return {
-      session: toSessionView(joined),
-      key: this.cipher.decrypt(joined.id, joined.encryptedKey).toString('base64'),
-      hostSigningKey: await this.users.findSigningKey(joined.hostId),
+    return this.withKey(joined);
+  }
+
+  /**
+   * The link of `body.attempt` dropped: a joined session at that attempt becomes interrupted at the next one,
+   * and has until now + SFT_RESUME_TIMEOUT to resume. Anything else (already interrupted for that attempt, a
+   * later attempt exists) changes nothing: both sides may report the same drop, and it counts once.
+   */
+  async interrupt(user: AuthUser, rawId: string, body: InterruptDto): Promise<SessionView> {
+    const session = await this.findForParticipant(user, rawId);
+    assertJoinedOnce(session);
+    if (session.state !== SessionState.Joined || session.attempt !== body.attempt) return toSessionView(session);
+    const now = new Date();
+    const change: SessionInterrupting = {
+      state: SessionState.Interrupted,
+      attempt: body.attempt + 1,
+      interruptedAt: now,
+      expiresAt: this.resumeDeadline(now),
+      reason: body.reason ?? null,
     };
+    if (!(await this.sessions.interrupt(session.id, body.attempt, change))) return toSessionView(await this.current(session.id));
+    this.changes.changed(session.id);
+    return toSessionView({ ...session, ...change });
+  }
+
+  /** The link of `body.attempt` is up again: an interrupted session at that attempt is joined again, with its transfer timeout. */
+  async reconnected(user: AuthUser, rawId: string, body: ReconnectedDto): Promise<SessionView> {
+    const session = await this.findForParticipant(user, rawId);
+    assertJoinedOnce(session);
+    if (session.state !== SessionState.Interrupted || session.attempt !== body.attempt) return toSessionView(session);
+    const change: SessionReconnecting = { state: SessionState.Joined, expiresAt: this.transferDeadline(session), reason: null };
+    if (!(await this.sessions.reconnected(session.id, body.attempt, change))) return toSessionView(await this.current(session.id));
+    this.changes.changed(session.id);
+    return toSessionView({ ...session, ...change });
+  }
+
+  /**
+   * A participant whose process restarted (a new ephemeral certificate; the host also a new address) takes its
+   * place again and gets the session key once more. A joined session becomes interrupted: its link is dead.
+   */
+  async rejoin(user: AuthUser, rawId: string, body: RejoinSessionDto, seenFrom?: string): Promise<JoinedSessionView> {
+    const session = await this.findForParticipant(user, rawId, true);
+    const party = session.hostId === user.id ? 'host' : 'joiner';
+    if (party === 'joiner' && (body.endpoint !== undefined || body.candidates !== undefined)) {
+      throw new RequestError(RequestErrorCode.ValidationFailed, 'endpoint and candidates: only the host has an address');
+    }
+    return this.rejoinAs(session, user, party, readPeerCertificate(body.certificate), { endpoint: body.endpoint, candidates: body.candidates, seenFrom });
   }
 
   /**
@@ -167,8 +218,7 @@ export class SessionsService {
    */
   async report(user: AuthUser, rawId: string, body: ReportDto): Promise<SessionView> {
     const session = await this.findForParticipant(user, rawId);
-    if (!isOpen(session.state)) throw new SessionError(SessionErrorCode.Closed, session.state);
-    if (session.state === SessionState.Waiting) throw new SessionError(SessionErrorCode.NotJoined);
+    assertJoinedOnce(session);
     if (body.role !== roleOf(session, user.id)) throw new SessionError(SessionErrorCode.WrongRole);
     const column = body.role === ReportRole.Sender ? 'senderReport' : 'receiverReport';
     if (session[column] !== null) throw new SessionError(SessionErrorCode.ReportDuplicate);
@@ -177,6 +227,7 @@ export class SessionsService {
       files: body.files.map(({ name, size, crc32, sha256 }) => ({ name, size, crc32, sha256 })),
       verified: body.verified,
       reason: body.reason ?? null,
+      linkBytes: body.linkBytes ?? null,
     };
     const stored = await this.sessions.storeReport(session.id, column, report, body.path);
     const now = await this.sessions.get(session.id);
@@ -190,7 +241,7 @@ export class SessionsService {
       const bytes = now.receiverReport?.bytes ?? now.senderReport?.bytes ?? 0;
       const closing = closingAs(outcome.state, outcome.reason, bytes);
       // Both reports decide the same outcome: if the other side's request closed it first, show its row.
-      answer = (await this.sessions.close(now.id, [SessionState.Joined], closing))
+      answer = (await this.sessions.close(now.id, [...JOINED_STATES], closing))
         ? { ...now, ...closing }
         : await this.sessions.get(now.id);
     }
@@ -202,7 +253,7 @@ export class SessionsService {
     const session = await this.findForParticipant(user, rawId);
     if (!isOpen(session.state)) throw new SessionError(SessionErrorCode.Closed, session.state);
     const closing = closingAs(SessionState.Cancelled, body.reason ?? `Cancelled by ${user.username}.`);
-    if (!(await this.sessions.close(session.id, [SessionState.Waiting, SessionState.Joined], closing))) {
+    if (!(await this.sessions.close(session.id, [...OPEN_STATES], closing))) {
       const now = await this.sessions.get(session.id);
       throw new SessionError(SessionErrorCode.Closed, now.state);
     }
@@ -212,12 +263,13 @@ export class SessionsService {
 
   /**
    * Closes overdue sessions: unjoined ones past their expiry become `expired`, joined ones whose
-   * reports did not arrive in time become `failed`. Keys are erased. Returns how many closed.
+   * reports did not arrive in time and interrupted ones that did not resume in time become `failed`.
+   * Keys are erased. Returns how many closed.
    */
   async sweep(now = new Date()): Promise<number> {
     let closed = 0;
-    for (const from of [SessionState.Waiting, SessionState.Joined] as const) {
-      closed += await this.sessions.closeOverdue(from, now, closingAs(OVERDUE[from].state, OVERDUE[from].reason, undefined, now));
+    for (const from of OPEN_STATES) {
+      closed += await this.sessions.closeOverdue(from, now, this.overdueClosing(from, now));
     }
     if (closed > 0) this.changes.changedAll();
     return closed;
@@ -228,9 +280,9 @@ export class SessionsService {
    * Only a miss touches the lookup budget (over it: 429, else counted and 404); finding one's own session tells
    * a guesser nothing, so it needs no budget, and keeps working while a shared limit store is down.
    */
-  private async findForParticipant(user: AuthUser, rawId: string): Promise<Session> {
+  private async findForParticipant(user: AuthUser, rawId: string, withKey = false): Promise<Session> {
     const id = parseSessionId(rawId);
-    const session = id ? await this.sessions.findForParticipant(id, user.id) : null;
+    const session = id ? await this.sessions.findForParticipant(id, user.id, withKey) : null;
     if (!session) {
       await this.lookups.check(user.id);
       await this.lookups.miss(user.id);
@@ -246,19 +298,103 @@ export class SessionsService {
    */
   private async settleIfOverdue(session: Session, now = new Date()): Promise<Session> {
     if (!isOpen(session.state) || session.expiresAt.getTime() >= now.getTime()) return session;
-    const overdue = OVERDUE[session.state as SessionState.Waiting | SessionState.Joined];
-    const closing = closingAs(overdue.state, overdue.reason, undefined, now);
+    const closing = this.overdueClosing(session.state, now);
     if (!(await this.sessions.close(session.id, [session.state], closing))) return this.sessions.get(session.id);
     this.changes.changed(session.id);
     return { ...session, ...closing };
   }
+
+  /** What an open session in `state` becomes when its expiry passes (the key erased). */
+  private overdueClosing(state: SessionState, now: Date): SessionClosing {
+    switch (state) {
+      case SessionState.Waiting:
+        return closingAs(SessionState.Expired, 'Nobody joined in time.', undefined, now);
+      case SessionState.Joined:
+        return closingAs(SessionState.Failed, 'The transfer was not reported in time.', undefined, now);
+      case SessionState.Interrupted:
+        return closingAs(
+          SessionState.Failed, `The transfer was interrupted and did not resume within ${this.config.resumeTimeoutSeconds} s.`, undefined, now,
+        );
+      default:
+        throw new Error(`A ${state} session has no expiry.`);
+    }
+  }
+
+  /** The row as it is now, for an answer after a conditional change lost its race; a closed session is refused. */
+  private async current(id: string): Promise<Session> {
+    const session = await this.sessions.get(id);
+    if (!isOpen(session.state)) throw new SessionError(SessionErrorCode.Closed, session.state);
+    return session;
+  }
+
+  /**
+   * The rejoin itself, for `POST /rejoin` and for a join by the recorded joiner with a new certificate. The
+   * change is conditional on the state and attempt just read; when another change came first, read and try again.
+   */
+  private async rejoinAs(
+    found: Session,
+    user: AuthUser,
+    party: 'host' | 'joiner',
+    certificate: PeerCertificate,
+    address: { endpoint?: EndpointDto; candidates?: EndpointDto[]; seenFrom?: string },
+  ): Promise<JoinedSessionView> {
+    let session = found;
+    for (let tries = 0; tries < REJOIN_TRIES; tries++) {
+      assertJoinedOnce(session);
+      const now = new Date();
+      const change: SessionRejoining =
+        party === 'host'
+          ? { hostCertificate: certificate.pem, hostFingerprint: certificate.fingerprint }
+          : { joinerCertificate: certificate.pem, joinerFingerprint: certificate.fingerprint };
+      if (party === 'host' && address.endpoint) {
+        change.endpointHost = address.endpoint.host;
+        change.endpointPort = address.endpoint.port;
+        change.candidates = extraCandidates(address, address.seenFrom);
+      }
+      if (session.state === SessionState.Joined) {
+        // The old link is dead: its certificate is gone with the process that held it.
+        Object.assign(change, {
+          state: SessionState.Interrupted,
+          attempt: session.attempt + 1,
+          interruptedAt: now,
+          expiresAt: this.resumeDeadline(now),
+          reason: `The ${party} (${user.username}) restarted and rejoined.`,
+        });
+      }
+      if (await this.sessions.rejoin(session.id, party, user.id, session, change)) {
+        this.changes.changed(session.id);
+        return this.withKey({ ...session, ...change });
+      }
+      session = await this.settleIfOverdue(await this.sessions.get(session.id, true));
+    }
+    throw new Error('The session kept changing while rejoining it.');
+  }
+
+  /** A join's answer: the session, its key and the host's signing key. */
+  private async withKey(session: Session): Promise<JoinedSessionView> {
+    if (session.encryptedKey === null || session.encryptedKey === undefined) throw new SessionError(SessionErrorCode.Closed, session.state);
+    return {
+      session: toSessionView(session),
+      key: this.cipher.decrypt(session.id, session.encryptedKey).toString('base64'),
+      hostSigningKey: await this.users.findSigningKey(session.hostId),
+    };
+  }
+
+  private resumeDeadline(now: Date): Date {
+    return new Date(now.getTime() + this.config.resumeTimeoutSeconds * 1000);
+  }
+
+  /** When a joined session's transfer times out: the join time plus SFT_TRANSFER_TIMEOUT. */
+  private transferDeadline(session: Session): Date {
+    return new Date((session.joinedAt ?? session.createdAt).getTime() + this.config.transferTimeoutSeconds * 1000);
+  }
 }
 
-/** What an open session becomes when its expiry passes. */
-const OVERDUE = {
-  waiting: { state: SessionState.Expired, reason: 'Nobody joined in time.' },
-  joined: { state: SessionState.Failed, reason: 'The transfer was not reported in time.' },
-} as const;
+/** Reports, interruptions and rejoins need a session that is open and was joined: else `session_closed` or `session_not_joined`. */
+function assertJoinedOnce(session: Session): void {
+  if (!isOpen(session.state)) throw new SessionError(SessionErrorCode.Closed, session.state);
+  if (session.state === SessionState.Waiting) throw new SessionError(SessionErrorCode.NotJoined);
+}
 
 function roleOf(session: Session, userId: string): ReportRole {
   const isHost = session.hostId === userId;
@@ -274,7 +410,7 @@ function closingAs(state: SessionState, reason: string | null, bytes?: number, c
  * The host's addresses besides its endpoint, and the address its request came from with the endpoint's
  * port (a host behind a port-forwarding router is often reachable there): no duplicates, NULL for none.
  */
-function extraCandidates(body: CreateSessionDto, seenFrom?: string): { host: string; port: number }[] | null {
+function extraCandidates(body: Pick<CreateSessionDto, 'endpoint' | 'candidates'>, seenFrom?: string): { host: string; port: number }[] | null {
   if (!body.endpoint) return null;
   const all = [...(body.candidates ?? [])];
   const seen = seenFrom?.replace(/^::ffff:/, '');

@@ -8,7 +8,7 @@ describe(AppConfig.name, () => {
     expect(config).toMatchObject({
       port: 8443, host: '127.0.0.1', sessionTtlSeconds: 600, bcryptCost: 12, tokenTtlSeconds: 3600,
       database: { type: 'sqlite', path: join('/tmp/sft-x', 'sft.sqlite') },
-      redisUrl: null, redisPrefix: 'sft:', waitRecheckMs: 1000,
+      redisUrl: null, redisPrefix: 'sft:', waitRecheckMs: 1000, resumeTimeoutSeconds: 600,
     });
   });
 
@@ -22,10 +22,10 @@ describe(AppConfig.name, () => {
 
   it('reads the environment', () => {
     const config = AppConfig.load({
-      env: { SFT_DATA_DIR: '/tmp/d', SFT_SESSION_TTL: '30', SFT_BCRYPT_COST: '13', SFT_TOKEN_TTL: '60', SFT_LOGIN_LIMIT: '2', SFT_DB_URL: 'mysql://u:p@h:3306/db' },
+      env: { SFT_DATA_DIR: '/tmp/d', SFT_SESSION_TTL: '30', SFT_RESUME_TIMEOUT: '90', SFT_BCRYPT_COST: '13', SFT_TOKEN_TTL: '60', SFT_LOGIN_LIMIT: '2', SFT_DB_URL: 'mysql://u:p@h:3306/db' },
     });
     expect(config).toMatchObject({
-      dataDir: '/tmp/d', sessionTtlSeconds: 30, bcryptCost: 13, tokenTtlSeconds: 60, loginLimit: 2,
+      dataDir: '/tmp/d', sessionTtlSeconds: 30, resumeTimeoutSeconds: 90, bcryptCost: 13, tokenTtlSeconds: 60, loginLimit: 2,
       database: { type: 'mysql', url: 'mysql://u:p@h:3306/db' },
     });
   });
@@ -42,6 +42,8 @@ describe(AppConfig.name, () => {
     [{ env: { SFT_REDIS_URL: 'http://r:6379' } }, /SFT_REDIS_URL.*redis:\/\//],
     [{ env: { SFT_REDIS_URL: 'redis://[bad' } }, /SFT_REDIS_URL/],
     [{ env: { SFT_WAIT_RECHECK: '0' } }, /SFT_WAIT_RECHECK/],
+    [{ env: { SFT_RESUME_TIMEOUT: '0' } }, /SFT_RESUME_TIMEOUT/],
+    [{ env: { SFT_RESUME_TIMEOUT: 'soon' } }, /SFT_RESUME_TIMEOUT/],
   ])('refuses %j', (options, message) => {
     expect(() => AppConfig.load({ env: {}, ...options })).toThrow(message);
   });

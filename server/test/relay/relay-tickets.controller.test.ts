@@ -45,6 +45,18 @@ describe(RelayTicketsController.name, () => {
     expect(new Date(res.body.expiresAt).getTime()).toBe(ticket.exp * 1000);
   });
 
+  it('issues tickets in an interrupted session too, naming its attempt (att) so the relay pairs that link apart', async () => {
+    const id = await joined();
+    expect(verifyTicket((await ticketFor(alice, id)).body.ticket, relayPublicKey(), t.server.relayUrl!).att).toBe(0);
+    const interrupted = await t.api.post(`/sessions/${id}/interrupt`, { token: bob.token, body: { attempt: 0 } });
+    expect(interrupted.body).toMatchObject({ state: 'interrupted', attempt: 1 });
+    for (const account of [alice, bob]) {
+      const res = await ticketFor(account, id);
+      expect(res.status).toBe(200);
+      expect(verifyTicket(res.body.ticket, relayPublicKey(), t.server.relayUrl!)).toMatchObject({ sid: id, att: 1 });
+    }
+  });
+
   it('sets the byte cap from the announced files plus a bounded allowance for framing', async () => {
     const id = await joined([{ name: 'a.bin', size: 100 * MiB }, { name: 'b.bin', size: 28 * MiB }]);
     const { body } = await ticketFor(bob, id);

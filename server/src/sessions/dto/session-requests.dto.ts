@@ -115,6 +115,62 @@ export class ReportDto {
   @IsOptional()
   @IsEnum(LinkPath, { message: 'path must be direct or relay' })
   path?: LinkPath;
+
+  @ApiPropertyOptional({ description: 'File bytes this side moved over the peer links, all attempts together (resume: less than `bytes` when parts were not sent again).' })
+  @IsOptional()
+  @IsInt()
+  @Min(0)
+  @Max(Number.MAX_SAFE_INTEGER)
+  linkBytes?: number;
+}
+
+/** Attempts are counted in an `int` column; no session comes near this. */
+const MAX_ATTEMPT = 2_000_000_000;
+
+/** `POST /sessions/:id/interrupt`: the link of `attempt` dropped. */
+export class InterruptDto {
+  @ApiProperty({ minimum: 0, description: 'The attempt (link index) that dropped, as the caller knows it.' })
+  @IsInt()
+  @Min(0)
+  @Max(MAX_ATTEMPT)
+  attempt: number;
+
+  @ApiPropertyOptional({ description: 'Why, in words (shown to the peer while the session is interrupted).' })
+  @IsOptional()
+  @IsString()
+  @MaxLength(500)
+  reason?: string;
+}
+
+/** `POST /sessions/:id/reconnected`: the link of `attempt` carried a HELLO exchange. */
+export class ReconnectedDto {
+  @ApiProperty({ minimum: 0, description: 'The attempt (link index) that is up again.' })
+  @IsInt()
+  @Min(0)
+  @Max(MAX_ATTEMPT)
+  attempt: number;
+}
+
+/** `POST /sessions/:id/rejoin`: a participant whose process restarted brings its new certificate (and, the host, its new address). */
+export class RejoinSessionDto {
+  @ApiProperty({ description: `The participant's new ephemeral self-signed TLS certificate, PEM, at most ${MAX_CERTIFICATE_BYTES} bytes.` })
+  @IsString()
+  @MaxLength(MAX_CERTIFICATE_BYTES)
+  certificate: string;
+
+  @ApiPropertyOptional({ type: EndpointDto, description: "The host's new direct endpoint (the host only); absent: the old one stays." })
+  @IsOptional()
+  @ValidateNested()
+  @Type(() => EndpointDto)
+  endpoint?: EndpointDto;
+
+  @ApiPropertyOptional({ type: [EndpointDto], description: `The host's other addresses, at most ${MAX_CANDIDATES} (the host only, with endpoint).` })
+  @IsOptional()
+  @IsArray()
+  @ArrayMaxSize(MAX_CANDIDATES)
+  @ValidateNested({ each: true })
+  @Type(() => EndpointDto)
+  candidates?: EndpointDto[];
 }
 
 export class CancelDto {

@@ -37,6 +37,12 @@ export class SessionView {
   @ApiProperty() createdAt: string;
   @ApiProperty() expiresAt: string;
   @ApiProperty({ type: String, nullable: true }) closedAt: string | null;
+  @ApiProperty({ description: 'The index of the current peer link: 0 for the first, one more at each interruption.' })
+  attempt: number;
+  @ApiProperty({ type: String, nullable: true, description: 'When the last interruption began; null if the link never dropped.' })
+  interruptedAt: string | null;
+  @ApiProperty({ type: Number, nullable: true, description: "File bytes that crossed the peer links over all attempts (the receiver's report, else the sender's); null before a report names it." })
+  linkBytes: number | null;
 }
 
 /** A live offer as its invitee sees it in their inbox (`GET /sessions/offers`): no certificates, no endpoint. */

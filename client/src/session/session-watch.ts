@@ -28,7 +28,7 @@ export function watchSession(api: ApiClient, id: string): SessionWatch {
       // joined <-> interrupted while the link drops and comes back (issue 14): both are open.
       let state: SessionView['state'] = 'joined';
       while (!controller.signal.aborted) {
-        const session = await api.waitSession(id, state, undefined, controller.signal).catch(() => undefined);
+        const session: SessionView | undefined = await api.waitSession(id, state, undefined, controller.signal).catch(() => undefined);
         if (!session || controller.signal.aborted) return;
         if (!isOpenState(session.state)) return reject(new SessionClosedError(session));
         state = session.state;

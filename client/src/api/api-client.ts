@@ -4,7 +4,7 @@ import { ApiError } from './api-error';
 import type { IncomingMessage } from 'node:http';
 import { requestJson, requestStream } from './https-json';
 import type {
-  CreateDeliveryBody, CreatedDelivery, CreateSessionBody, DeliveryKeyAnswer, DeliveryView, OpenedDelivery, ReceiptBody, UploadProgress, JoinAnswer, LoginAnswer, MeAnswer, OfferView, RelayTicketAnswer, ReportBody, SessionState, SessionView, SessionWithKey,
+  CreateDeliveryBody, CreatedDelivery, CreateSessionBody, DeliveryKeyAnswer, DeliveryView, OpenedDelivery, ReceiptBody, UploadProgress, JoinAnswer, LoginAnswer, MeAnswer, OfferView, RejoinBody, RelayTicketAnswer, ReportBody, SessionState, SessionView, SessionWithKey,
   SigningKeyAnswer, UserAnswer,
 } from './types';
 
@@ -86,19 +86,33 @@ export class ApiClient {
     return requestJson<SessionView>({ baseUrl: serverUrl, method: 'GET', path, token, ca, timeoutMs, signal });
   }
 
-  /**
-   * Joins a session. The host's signing key is needed to check who is on the other end, so an answer
-   * without one (a host who never uploaded a key) is refused here, like the host's own lookup of the joiner.
-   */
+  /** Joins a session (refused here when the host has no signing key: see `withHostSigningKey`). */
   async joinSession(id: string, certificate: string): Promise<JoinAnswer & { hostSigningKey: string }> {
-    const answer = await this.call<JoinAnswer>('POST', `sessions/${encodeURIComponent(id)}/join`, { certificate });
-    const { hostSigningKey } = answer;
-    if (hostSigningKey === null) {
-      throw new ApiError(404, 'signing_key_missing', `${answer.session.host} has not uploaded a signing key yet, so their identity cannot be checked.`);
-    }
-    return { ...answer, hostSigningKey };
+    return withHostSigningKey(await this.call<JoinAnswer>('POST', `sessions/${encodeURIComponent(id)}/join`, { certificate }));
   }
 
+  /**
+   * The peer link of `attempt` dropped: the session becomes `interrupted` (once, whoever says it first) and may
+   * resume until its `expiresAt`. A stale attempt changes nothing; the answer is the session as it is.
+   */
+  interruptSession(id: string, attempt: number, reason?: string): Promise<SessionView> {
+    return this.call('POST', `sessions/${encodeURIComponent(id)}/interrupt`, reason === undefined ? { attempt } : { attempt, reason });
+  }
+
+  /** The link of `attempt` carried a HELLO exchange: an interrupted session at that attempt is `joined` again. */
+  reconnectedSession(id: string, attempt: number): Promise<SessionView> {
+    return this.call('POST', `sessions/${encodeURIComponent(id)}/reconnected`, { attempt });
+  }
+
+  /**
+   * After a restart: this participant's new certificate (the host's: and address) replaces the old one; answers
+   * like join (the session key again). A joined session becomes interrupted at the next attempt.
+   */
+  async rejoinSession(id: string, body: RejoinBody): Promise<JoinAnswer & { hostSigningKey: string }> {
+    return withHostSigningKey(await this.call<JoinAnswer>('POST', `sessions/${encodeURIComponent(id)}/rejoin`, body));
+  }
+
+  /** `body.linkBytes`: the file bytes this side moved over the peer links, all attempts together. */
   report(id: string, body: ReportBody): Promise<SessionView> {
     return this.call('POST', `sessions/${encodeURIComponent(id)}/report`, body);
   }
@@ -156,4 +170,16 @@ export class ApiClient {
     const { serverUrl, ca, token } = this.options;
     return requestJson<T>({ baseUrl: serverUrl, method, path, body, token, ca, timeoutMs });
   }
+}
+
+/**
+ * The host's signing key is needed to check who is on the other end, so an answer without one (a host who
+ * never uploaded a key) is refused here, like the host's own lookup of the joiner.
+ */
+function withHostSigningKey(answer: JoinAnswer): JoinAnswer & { hostSigningKey: string } {
+  const { hostSigningKey } = answer;
+  if (hostSigningKey === null) {
+    throw new ApiError(404, 'signing_key_missing', `${answer.session.host} has not uploaded a signing key yet, so their identity cannot be checked.`);
+  }
+  return { ...answer, hostSigningKey };
 }

@@ -4,7 +4,9 @@
  * `Wire<T>` is the DTO as it travels in JSON: the server's string enums become their string values.
  */
 import type { LoginView, MeView, UserView } from '../../../server/src/auth/dto/auth-views.dto';
-import type { CreateSessionDto, EndpointDto, ReportDto, ReportedFileDto } from '../../../server/src/sessions/dto/session-requests.dto';
+import type {
+  CreateSessionDto, EndpointDto, RejoinSessionDto, ReportDto, ReportedFileDto,
+} from '../../../server/src/sessions/dto/session-requests.dto';
 import type {
   CreatedSessionView, JoinedSessionView, OfferView as OfferViewDto, SessionView as SessionViewDto,
 } from '../../../server/src/sessions/dto/session-view.dto';
@@ -43,6 +45,8 @@ export type SessionWithKey = Wire<CreatedSessionView>;
 export type JoinAnswer = Wire<JoinedSessionView>;
 export type FileDigest = Wire<ReportedFileDto>;
 export type ReportBody = Wire<ReportDto>;
+/** A restarted participant's new certificate (the host's: and address), for `POST /sessions/:id/rejoin`. */
+export type RejoinBody = Wire<RejoinSessionDto>;
 export type DeliveryView = Wire<DeliveryViewDto>;
 export type CreateDeliveryBody = Wire<CreateDeliveryDto>;
 /** `key`: base64 of the delivery's 32-byte server key. Secret. */

@@ -20,6 +20,10 @@ const routes: Record<string, (body: string) => [number, unknown]> = {
   'POST /auth/logout': () => [204, undefined],
   'POST /sessions/nokey/join': () => [200, { session: { id: 'nokey', host: 'alice' }, key: 'k', hostSigningKey: null }],
   'POST /sessions/keyed/join': () => [200, { session: { id: 'keyed', host: 'alice' }, key: 'k', hostSigningKey: 'pub' }],
+  'POST /sessions/keyed/interrupt': () => [200, { id: 'keyed', state: 'interrupted', attempt: 1 }],
+  'POST /sessions/keyed/reconnected': () => [200, { id: 'keyed', state: 'joined', attempt: 1 }],
+  'POST /sessions/keyed/rejoin': () => [200, { session: { id: 'keyed', host: 'alice' }, key: 'k', hostSigningKey: 'pub' }],
+  'POST /sessions/nokey/rejoin': () => [200, { session: { id: 'nokey', host: 'alice' }, key: 'k', hostSigningKey: null }],
 };
 
 beforeAll(async () => {
@@ -79,6 +83,20 @@ describe(ApiClient.name, () => {
     expect(error).toMatchObject({ status: 404, code: 'signing_key_missing', message: expect.stringContaining('alice') });
   });
 
+  it('sends interrupt, reconnected and rejoin (issue 14) to their routes with their bodies', async () => {
+    const client = new ApiClient({ serverUrl: url, ca: ca.certPem, token: 'x' });
+    expect((await client.interruptSession('keyed', 0, 'peer_closed')).state).toBe('interrupted');
+    expect(JSON.parse(requests.at(-1)!.body)).toEqual({ attempt: 0, reason: 'peer_closed' });
+    expect((await client.reconnectedSession('keyed', 1)).state).toBe('joined');
+    expect(JSON.parse(requests.at(-1)!.body)).toEqual({ attempt: 1 });
+    const rejoined = await client.rejoinSession('keyed', { certificate: 'PEM', endpoint: { host: '127.0.0.1', port: 4000 } });
+    expect(rejoined).toMatchObject({ key: 'k', hostSigningKey: 'pub' });
+    expect(requests.at(-1)).toMatchObject({ method: 'POST', url: '/sessions/keyed/rejoin' });
+    expect(JSON.parse(requests.at(-1)!.body)).toEqual({ certificate: 'PEM', endpoint: { host: '127.0.0.1', port: 4000 } });
+    const error = await client.rejoinSession('nokey', { certificate: 'PEM' }).catch((e: unknown) => e);
+    expect(error).toMatchObject({ status: 404, code: 'signing_key_missing' });
+  });
+
   it('refuses a server whose certificate no given CA signed', async () => {
     const other = await makeCa('someone else');
     const error = await new ApiClient({ serverUrl: url, ca: other.certPem }).login('a', 'b').catch((e: unknown) => e);
@@ -111,5 +129,9 @@ describe('API types', () => {
     expectTypeOf<SessionView['joiner']>().toEqualTypeOf<string | null>();
     expectTypeOf<ReportBody['role']>().toEqualTypeOf<'sender' | 'receiver'>();
     expectTypeOf<ReportBody['reason']>().toEqualTypeOf<string | undefined>();
+    expectTypeOf<ReportBody['linkBytes']>().toEqualTypeOf<number | undefined>();
+    expectTypeOf<SessionView['attempt']>().toEqualTypeOf<number>();
+    expectTypeOf<SessionView['interruptedAt']>().toEqualTypeOf<string | null>();
+    expectTypeOf<SessionView['linkBytes']>().toEqualTypeOf<number | null>();
   });
 });

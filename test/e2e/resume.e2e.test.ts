@@ -58,6 +58,7 @@ describe('a dropped peer link', () => {
     });
     const joiner = join(id, 'cut');
     const [joined, hosted] = await Promise.all([joiner.done, host.done]);
+    if (process.env.DEBUG_RESUME) console.log(joined.stderr, '\n----\n', hosted.stderr);
     expectExit(joined, 0);
     expectExit(hosted, 0);
     expect(joined.stderr).toMatch(/Connection lost \(.+\); reconnecting \(attempt 1, up to \S+/);

@@ -64,7 +64,11 @@ describe('a dropped peer link', () => {
     expect(joined.stderr).toMatch(/Connection lost \(.+\); reconnecting \(attempt 1, up to \S+/);
     expect(proxy.bytes.down).toBeLessThan(0.6 * SIZE);
     expect(await sha256File(path.join(bob.dir, 'cut', 'cut.bin'))).toBe(await sha256File(source));
-    expect(await sessionState(alice, id)).toMatchObject({ state: 'completed' });
+    const row = await sessionState(alice, id);
+    expect(row).toMatchObject({ state: 'completed', attempts: 1 });
+    // The receiver's report: every file byte that crossed a link, both links together (a chunk or two in flight at the cut).
+    expect(row?.linkBytes).toBeGreaterThanOrEqual(SIZE);
+    expect(row?.linkBytes).toBeLessThan(1.1 * SIZE);
   }, 120_000);
 
   it('does not send again the files that were done when the cut falls between files', async () => {
@@ -76,10 +80,12 @@ describe('a dropped peer link', () => {
       proxy.cut();
       proxy.resetCounts();
     });
-    const [joined, hosted] = await Promise.all([join(id, 'many').done, host.done]);
+    const [joined, hosted] = await Promise.all([join(id, 'many', ['--json']).done, host.done]);
     expectExit(joined, 0);
     expectExit(hosted, 0);
-    expect(joined.stderr).toMatch(/reconnecting/);
+    const events = joined.stdout.trim().split('\n').map((line) => JSON.parse(line) as Record<string, unknown>);
+    expect(events).toContainEqual(expect.objectContaining({ event: 'reconnecting', id, attempt: 1, reason: expect.any(String) }));
+    expect(events.find((event) => event.event === 'done')).toMatchObject({ linkBytes: expect.any(Number) });
     expect(proxy.bytes.down).toBeLessThan(1.25 * each);
     for (const name of names) {
       expect(await sha256File(path.join(bob.dir, 'many', name))).toBe(await sha256File(path.join(alice.dir, 'many', name)));
@@ -151,6 +157,29 @@ describe('a dropped peer link', () => {
     expect(await fs.readdir(path.join(bob.dir, 'gone')).catch(() => [])).toEqual([]);
     expect(await sessionState(bob, id)).toMatchObject({ state: 'failed' });
     expect(await fs.readdir(path.join(bob.home, 'transfers')).catch(() => [])).toEqual([]);
+  }, 120_000);
+});
+
+describe('partial files left behind', () => {
+  it('are removed before the next receive into the same --out once their session is closed, one line per session', async () => {
+    const source = path.join(alice.dir, 'left.bin');
+    await writeSeededFile(source, SIZE, 'left');
+    const { host, proxy, id } = await hostThroughProxy(['left.bin']);
+    const first = join(id, 'leftovers');
+    proxy.when('down', SIZE / 2, () => first.kill('SIGKILL'));
+    await first.done;
+    await host.waitForStderr(/reconnecting/);
+    host.kill('SIGINT'); // Ctrl-C while reconnecting cancels the session
+    expect((await host.done).code).toBe(6);
+    const outDir = path.join(bob.dir, 'leftovers');
+    expect((await fs.readdir(outDir)).some((name) => name.endsWith('.part'))).toBe(true);
+
+    await fs.writeFile(path.join(alice.dir, 'next.txt'), 'next');
+    const next = alice.spawn(['host-session', 'next.txt', '--to', 'bob', '--listen', '127.0.0.1:0']);
+    const joined = expectExit(await bob.run(['join', await next.sessionId(), '--out', 'leftovers']), 0);
+    expectExit(await next.done, 0);
+    expect(joined.stderr).toMatch(new RegExp(`Removed 1 partial file\\(s\\) of session ${id} \\(closed`));
+    expect(await fs.readdir(outDir)).toEqual(['next.txt']);
   }, 120_000);
 });
 

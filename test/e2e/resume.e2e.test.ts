@@ -43,6 +43,19 @@ async function hostThroughProxy(files: string[], extra: string[] = []): Promise<
   return { host, proxy, id: await host.sessionId() };
 }
 
+/** SIGKILLs `receiver` once a partial file in `outDir` holds more than `bytes`. */
+async function killWhenPartialPasses(receiver: SftProcess, outDir: string, bytes: number): Promise<void> {
+  for (;;) {
+    const names = await fs.readdir(outDir).catch(() => [] as string[]);
+    const sizes = await Promise.all(names.filter((name) => name.endsWith('.part')).map((name) => fs.stat(path.join(outDir, name)).then((s) => s.size, () => 0)));
+    if (sizes.some((size) => size > bytes)) break;
+    if (receiver.child.exitCode !== null) throw new Error(`The receiver ended first.\n${receiver.stderr}`);
+    await new Promise((resolve) => setTimeout(resolve, 10));
+  }
+  receiver.kill('SIGKILL');
+  await receiver.done;
+}
+
 function join(id: string, out: string, extra: string[] = []): SftProcess {
   return bob.spawn(['join', id, '--out', out, '--relay', 'never', ...extra]);
 }
@@ -69,6 +82,22 @@ describe('a dropped peer link', () => {
     // The receiver's report: every file byte that crossed a link, both links together (a chunk or two in flight at the cut).
     expect(row?.linkBytes).toBeGreaterThanOrEqual(SIZE);
     expect(row?.linkBytes).toBeLessThan(1.1 * SIZE);
+  }, 120_000);
+
+  it('resumes the other way too: the joiner sends to a host that receives', async () => {
+    const source = path.join(bob.dir, 'upload.bin');
+    await writeSeededFile(source, SIZE, 'upload');
+    const { host, proxy, id } = await hostThroughProxy(['--receive', '--out', 'uploads']);
+    proxy.when('up', SIZE / 2, () => {
+      proxy.cut();
+      proxy.resetCounts();
+    });
+    const [joined, hosted] = await Promise.all([bob.spawn(['join', id, 'upload.bin', '--relay', 'never']).done, host.done]);
+    expectExit(joined, 0);
+    expectExit(hosted, 0);
+    expect(hosted.stderr).toMatch(/reconnecting/);
+    expect(proxy.bytes.up).toBeLessThan(0.6 * SIZE);
+    expect(await sha256File(path.join(alice.dir, 'uploads', 'upload.bin'))).toBe(await sha256File(source));
   }, 120_000);
 
   it('does not send again the files that were done when the cut falls between files', async () => {
@@ -197,6 +226,22 @@ describe('a side that was killed and run again', () => {
     expect(proxy.bytes.down).toBeLessThanOrEqual(1.6 * SIZE);
     expect(await sha256File(path.join(bob.dir, 'rerun', 'rerun.bin'))).toBe(await sha256File(source));
     expect((await fs.readdir(path.join(bob.dir, 'rerun'))).sort()).toEqual(['rerun.bin']);
+  }, 120_000);
+
+  it('resumes through the relay: the receiver SIGKILLed and run again pairs with the host on the next attempt', async () => {
+    const source = path.join(alice.dir, 'relayed.bin');
+    await writeSeededFile(source, SIZE, 'relayed');
+    const host = alice.spawn(['host-session', 'relayed.bin', '--to', 'bob', '--relay', 'only']);
+    const id = await host.sessionId();
+    const first = bob.spawn(['join', id, '--out', 'relayed']);
+    await killWhenPartialPasses(first, path.join(bob.dir, 'relayed'), SIZE / 2);
+    const [joined, hosted] = await Promise.all([bob.run(['join', id, '--out', 'relayed']), host.done]);
+    expectExit(joined, 0);
+    expectExit(hosted, 0);
+    expect(joined.stdout).toMatch(/Connected through the relay/);
+    expect(await sha256File(path.join(bob.dir, 'relayed', 'relayed.bin'))).toBe(await sha256File(source));
+    const row = await sessionState(bob, id);
+    expect(row?.linkBytes).toBeLessThan(0.75 * SIZE); // the rerun's link only: the killed process never reported
   }, 120_000);
 
   it('resumes when the host is SIGKILLed and the same `sft host-session` is run again', async () => {

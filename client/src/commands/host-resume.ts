@@ -10,7 +10,7 @@ import type { SessionView } from '../api/types';
 import type { Meeting, OpenedSession, Rendezvous, RendezvousContext } from '../session/runner';
 import { assertOpen } from '../session/session-watch';
 import { serverKey } from '../state/home';
-import type { TransferRecord } from '../state/transfer-records';
+import { isRunning, type TransferRecord } from '../state/transfer-records';
 import type { OpenAndWait } from './host-rendezvous';
 
 /** What the command was asked to do, to compare with the records. */
@@ -69,6 +69,7 @@ export class ResumeOrOpen implements Rendezvous {
   private async findOpen({ api, deps }: RendezvousContext): Promise<TransferRecord | undefined> {
     const records = (await deps.state.transfers.list()).filter((record) => this.matches(record, serverKey(api.serverUrl))).reverse();
     for (const record of records) {
+      if (isRunning(record)) continue; // the same command still runs elsewhere: this one opens its own session
       let session: SessionView;
       try {
         session = await api.getSession(record.sessionId);

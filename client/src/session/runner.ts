@@ -146,6 +146,8 @@ class SideRun {
   private recorded = false;
   /** File bytes this side moved over its links, every attempt together (reported). */
   private linkBytes = 0;
+  /** `--verify`: the user confirmed the phrase on a link of this run. */
+  private phraseConfirmed = false;
 
   constructor(
     private readonly side: TransferSide,
@@ -203,6 +205,21 @@ class SideRun {
     return { certificate, signingKey };
   }
 
+  /**
+   * `--verify`: the user confirms the phrase once per run. After they did, a reconnect (its own phrase: a
+   * fresh key exchange) is not asked again: it is bound to the same pinned identity keys, which both HELLOs
+   * sign. A link lost before they confirmed asks again on the next.
+   */
+  private confirmer(): PhraseConfirmer | undefined {
+    const { confirmPhrase } = this.side;
+    if (!confirmPhrase || this.phraseConfirmed) return undefined;
+    return async (phrase, signal) => {
+      const same = await confirmPhrase(phrase, signal);
+      if (same) this.phraseConfirmed = true;
+      return same;
+    };
+  }
+
   /** The transfer into SFT_HOME, so the same command run again after a crash finds this session. */
   private async record(meeting: Meeting): Promise<void> {
     const { session, role, peer } = meeting;
@@ -215,6 +232,7 @@ class SideRun {
       peer,
       ...(role === 'sender' ? { files: paths } : { outDir }),
       createdAt: new Date().toISOString(),
+      pid: process.pid,
     });
     this.recorded = true;
   }
@@ -298,8 +316,7 @@ class SideRun {
     const moved = { bytes: 0 };
     try {
       const outcome = await runTransfer(socket, role, context, this.side.files, this.deps.reporter, {
-        // The phrase is confirmed once per session: a reconnect is bound to the same pinned identity keys.
-        confirmPhrase: reconnecting ? undefined : this.side.confirmPhrase,
+        confirmPhrase: this.confirmer(),
         keepPartial: this.window.enabled,
         moved,
         onHello: () => {

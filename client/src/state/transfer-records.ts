@@ -20,6 +20,19 @@ export interface TransferRecord {
   /** The receiver's output directory, absolute. */
   outDir?: string;
   createdAt: string;
+  /** The process that runs it: a record whose process is still alive is not resumed by another. */
+  pid?: number;
+}
+
+/** Whether the process that wrote `record` still runs (then the transfer is not ours to resume). */
+export function isRunning(record: TransferRecord): boolean {
+  if (!record.pid || record.pid === process.pid) return false;
+  try {
+    process.kill(record.pid, 0);
+    return true;
+  } catch (error) {
+    return (error as NodeJS.ErrnoException).code === 'EPERM';
+  }
 }
 
 /** Session ids are short base-36 groups; anything else never becomes a file name. */

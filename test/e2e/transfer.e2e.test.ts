@@ -132,7 +132,7 @@ describe('sft host-session and join', () => {
     expect(table.stdout).toMatch(new RegExp(`^${id}\\s+bob\\s+sent\\s+completed`, 'm'));
     const json = expectExit(await bob.run(['sessions', '--json']), 0);
     const rows = json.stdout.trim().split('\n').map((line) => JSON.parse(line) as { id: string; state: string; peer: string });
-    expect(rows.find((row) => row.id === id)).toMatchObject({ state: 'completed', peer: 'alice' });
+    expect(rows.find((row) => row.id === id)).toMatchObject({ state: 'completed', peer: 'alice', attempts: 1 });
   });
 
   it('prints only JSON lines on stdout with --json, the session event first', async () => {

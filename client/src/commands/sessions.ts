@@ -28,7 +28,7 @@ export async function sessions(opts: GlobalOptions, deps: Deps): Promise<void> {
     const direction = row.direction === 'host-sends' ? 'offered' : 'asked';
     return [row.id, row.from, direction, 'waiting for you', formatBytes(row.bytes), '-', row.createdAt];
   });
-  const sessionRows = list.map((s) => summary(s, me)).map((row) => [row.id, row.peer ?? '-', row.direction, row.state, formatBytes(row.bytes), row.path ?? '-', row.createdAt]);
+  const sessionRows = list.map((s) => summary(s, me)).map((row) => [row.id, row.peer ?? '-', row.direction, stateCell(row), formatBytes(row.bytes), row.path ?? '-', row.createdAt]);
   const deliveryRows = deliveries.map((d) => deliveryRow(d, me)).map((row) => [row.id, row.peer, row.direction, row.state, formatBytes(row.bytes), 'stored', row.createdAt]);
   const rows = [...offerRows, ...sessionRows, ...deliveryRows];
   deps.reporter.result('sessions', {}, formatTable(['ID', 'PEER', 'DIRECTION', 'STATE', 'BYTES', 'PATH', 'WHEN'], rows));
@@ -51,9 +51,18 @@ function summary(s: SessionView, me: string) {
     attempts: s.attempt,
     /** direct or relay, once a report named it. */
     path: s.path,
+    /** Peer links tried: 1, plus one per interruption (resume). */
+    attempts: s.attempt + 1,
+    /** File bytes that crossed the links over all attempts, once a report named them. */
+    linkBytes: s.linkBytes,
     createdAt: s.createdAt,
     reason: s.reason,
   };
+}
+
+/** The state, with the number of attempts when the link dropped at least once: `completed (2 attempts)`. */
+function stateCell(row: { state: string; attempts: number }): string {
+  return row.attempts > 1 ? `${row.state} (${row.attempts} attempts)` : row.state;
 }
 
 /** A stored delivery as a row: `stored-sent` (with its state: ready, received, expired, withdrawn…) or `stored-received`. */

@@ -28,7 +28,8 @@ const LIST_LIMIT = 200;
 const REJOIN_TRIES = 5;
 
 /**
- * The session lifecycle: who may join, report and cancel, and what the reports decide. Every read is scoped
+ * The session lifecycle: who may join, report and cancel, and what the reports decide; interruptions of the
+ * peer link and resuming (attempts, rejoining after a restart, issue 14). Every read is scoped
  * to the caller ("owner in the query"); rows never leave. The SQL is in SessionRepository.
  */
 @Injectable()
@@ -162,7 +163,7 @@ export class SessionsService {
       this.changes.changed(session.id);
       joined = { ...session, ...change };
     }
-    return this.withKey(joined);
+    return this.joinAnswer(joined);
   }
 
   /**
@@ -363,7 +364,7 @@ export class SessionsService {
       }
       if (await this.sessions.rejoin(session.id, party, user.id, session, change)) {
         this.changes.changed(session.id);
-        return this.withKey({ ...session, ...change });
+        return this.joinAnswer({ ...session, ...change });
       }
       session = await this.settleIfOverdue(await this.sessions.get(session.id, true));
     }
@@ -371,7 +372,7 @@ export class SessionsService {
   }
 
   /** A join's answer: the session, its key and the host's signing key. */
-  private async withKey(session: Session): Promise<JoinedSessionView> {
+  private async joinAnswer(session: Session): Promise<JoinedSessionView> {
     if (session.encryptedKey === null || session.encryptedKey === undefined) throw new SessionError(SessionErrorCode.Closed, session.state);
     return {
       session: toSessionView(session),

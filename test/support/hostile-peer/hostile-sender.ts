@@ -178,6 +178,8 @@ export interface AttackOptions {
   outDir: string;
   overwrite?: boolean;
   idleTimeoutMs?: number;
+  /** Resume: keep partial files after a link failure (ReceiveOptions.keepPartial). */
+  keepPartial?: boolean;
   /** Skip the honest handshake: the script gets a bare channel to lie in HELLO itself. */
   rawHandshake?: (channel: Channel, contexts: Contexts) => Promise<void>;
   contexts?: Contexts;
@@ -187,7 +189,12 @@ export interface AttackOptions {
 export async function attackReceiver(opts: AttackOptions, script?: (s: HostileSender) => Promise<void>): Promise<AttackOutcome> {
   const contexts = opts.contexts ?? makeContexts();
   const [attacker, victim] = duplexPair();
-  const receiving = receiveFiles(victim, contexts.receiver, { outDir: opts.outDir, overwrite: opts.overwrite, idleTimeoutMs: opts.idleTimeoutMs ?? 3000 });
+  const receiving = receiveFiles(victim, contexts.receiver, {
+    outDir: opts.outDir,
+    overwrite: opts.overwrite,
+    keepPartial: opts.keepPartial,
+    idleTimeoutMs: opts.idleTimeoutMs ?? 3000,
+  });
   receiving.catch(() => undefined);
   let attackError: unknown;
   try {

@@ -78,7 +78,8 @@ describe('a dropped peer link', () => {
     expect(proxy.bytes.down).toBeLessThan(0.6 * SIZE);
     expect(await sha256File(path.join(bob.dir, 'cut', 'cut.bin'))).toBe(await sha256File(source));
     const row = await sessionState(alice, id);
-    expect(row).toMatchObject({ state: 'completed', attempts: 1 });
+    expect(row).toMatchObject({ state: 'completed', attempts: expect.any(Number) });
+    expect(row?.attempts).toBeGreaterThanOrEqual(2);
     // The receiver's report: every file byte that crossed a link, both links together (a chunk or two in flight at the cut).
     expect(row?.linkBytes).toBeGreaterThanOrEqual(SIZE);
     expect(row?.linkBytes).toBeLessThan(1.1 * SIZE);
@@ -238,7 +239,7 @@ describe('a side that was killed and run again', () => {
     const [joined, hosted] = await Promise.all([bob.run(['join', id, '--out', 'relayed']), host.done]);
     expectExit(joined, 0);
     expectExit(hosted, 0);
-    expect(joined.stdout).toMatch(/Connected through the relay/);
+    expect(joined.stderr).toMatch(/Connected through the relay/);
     expect(await sha256File(path.join(bob.dir, 'relayed', 'relayed.bin'))).toBe(await sha256File(source));
     const row = await sessionState(bob, id);
     expect(row?.linkBytes).toBeLessThan(0.75 * SIZE); // the rerun's link only: the killed process never reported

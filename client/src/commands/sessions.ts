@@ -45,10 +45,6 @@ function summary(s: SessionView, me: string) {
     direction: iSend ? 'sent' : 'received',
     state: s.state,
     bytes: s.bytes,
-    /** File bytes that crossed the links, every attempt together (issue 14), once reported. */
-    linkBytes: s.linkBytes,
-    /** How often the link dropped and was (or may be) reconnected. */
-    attempts: s.attempt,
     /** direct or relay, once a report named it. */
     path: s.path,
     /** Peer links tried: 1, plus one per interruption (resume). */

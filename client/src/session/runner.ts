@@ -274,6 +274,7 @@ class SideRun {
       }
       if (!this.window.lost()) throw gaveUp(lost, this.window.seconds, meeting.role === 'receiver');
       reconnecting = true;
+      // The link of this attempt (or a reconnect try of it) is gone: the server moves the session to the next attempt, once.
       await api.interruptSession(id, session.attempt, lossReason(lost)).catch(() => undefined);
       this.deps.reporter.step(
         'reconnecting',
@@ -337,7 +338,7 @@ class SideRun {
     const request = { api, session, own, peer: peer.certificate };
     if (!reconnecting) return this.side.connector.connect(request);
     const attempt = new AbortController();
-    const stopWatching = this.watchWhileConnecting(session.id, peer.certificate.fingerprint, attempt);
+    const stopWatching = this.watchWhileConnecting(session, peer.certificate.fingerprint, attempt);
     try {
       return await this.side.connector.connect({ ...request, signal: attempt.signal });
     } finally {
@@ -347,16 +348,19 @@ class SideRun {
 
   /**
    * While a reconnect try runs: aborts it when the window ends, when we are stopped, or when the server
-   * shows the peer with another certificate (it restarted: the next try uses the new one).
+   * shows the peer with another certificate (it restarted: the next try uses the new one) or the session at
+   * another attempt (the peer's try failed and moved on: a relay pairs only tickets of the same attempt).
    */
-  private watchWhileConnecting(id: string, fingerprint: string, attempt: AbortController): () => void {
+  private watchWhileConnecting(tried: SessionView, fingerprint: string, attempt: AbortController): () => void {
+    const { id } = tried;
     const abort = () => attempt.abort();
     const stopping = this.active.stopping.signal;
     stopping.addEventListener('abort', abort, { once: true });
     const deadline = setTimeout(abort, this.window.remainingMs());
     const poll = setInterval(() => {
       void this.self.api.getSession(id).then((session) => {
-        if (!isOpenState(session.state) || peerCertificateOf(session, this.side.party).fingerprint !== fingerprint) abort();
+        const moved = session.attempt !== tried.attempt || peerCertificateOf(session, this.side.party).fingerprint !== fingerprint;
+        if (moved || !isOpenState(session.state)) abort();
       }, () => undefined);
     }, PEER_POLL_MS);
     return () => {

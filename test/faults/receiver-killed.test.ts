@@ -1,8 +1,10 @@
 /**
  * The receiver (`sft join`) is killed with SIGKILL in the middle of a big file: it gets no chance to
  * clean up. Nothing may appear under the file's real name; what is left is only the receiver's
- * temporary file, named `.sft-<random hex>.part` (hidden, clearly temporary, mode 0600). The host
- * ends with a clear one-line error and exit code, and reports the session `failed`.
+ * temporary file, named `.sft-<random hex>.part` (hidden, clearly temporary, mode 0600), and its resume
+ * sidecar `.sft-resume-<session id>.json` (for `sft join` run again, issue 14). The host reconnects for
+ * its `--retry-for` (2 s here), then ends with a clear one-line error and exit code, and reports the
+ * session `failed`.
  */
 import { promises as fs } from 'node:fs';
 import * as path from 'node:path';
@@ -31,6 +33,7 @@ async function partialFileAppears(dir: string, until: Promise<unknown>): Promise
   void until.finally(() => (ended = true));
   while (!ended) {
     for (const name of await fs.readdir(dir).catch(() => [] as string[])) {
+      if (!TEMP_NAME.test(name)) continue; // the resume sidecar comes first
       const size = (await fs.stat(path.join(dir, name)).catch(() => null))?.size ?? 0;
       if (size > 0) return name;
     }
@@ -40,11 +43,11 @@ async function partialFileAppears(dir: string, until: Promise<unknown>): Promise
 }
 
 describe('a receiver killed with SIGKILL mid-transfer', () => {
-  it('leaves no file under its real name, only a temp .sft-*.part, and the host exits 5 with a clear message', async () => {
+  it('leaves no file under its real name, only a temp .sft-*.part and its resume sidecar, and the host exits 5 with a clear message', async () => {
     const source = path.join(alice.dir, 'big.bin');
     await writeRandomFile(source, SIZE);
     const out = path.join(bob.dir, 'killed');
-    const host = alice.spawn(['host-session', 'big.bin', '--to', 'bob', '--listen', '127.0.0.1:0']);
+    const host = alice.spawn(['host-session', 'big.bin', '--to', 'bob', '--listen', '127.0.0.1:0', '--retry-for', '2s']);
     const id = await host.sessionId();
     const joiner = bob.spawn(['join', id, '--out', out]);
 
@@ -55,8 +58,8 @@ describe('a receiver killed with SIGKILL mid-transfer', () => {
     expect(joined.signal).toBe('SIGKILL');
     const left = await fs.readdir(out);
     expect(left).not.toContain('big.bin');
-    expect(left.every((name) => TEMP_NAME.test(name))).toBe(true);
-    expect(left).toEqual([temp]);
+    expect(left.sort()).toEqual([temp, `.sft-resume-${id}.json`].sort());
+    expect(TEMP_NAME.test(temp)).toBe(true);
     expect((await fs.stat(path.join(out, temp))).mode & 0o777).toBe(0o600);
     expect((await fs.stat(path.join(out, temp))).size).toBeLessThan(SIZE);
 

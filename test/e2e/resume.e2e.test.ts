@@ -3,16 +3,15 @@
  * link (the host listens on loopback and advertises the proxy, so the joiner's direct link crosses it;
  * `--relay never` keeps the relay out). The proxy counts the bytes each way and cuts or refuses the link
  * at an exact byte count; the transfer must come back by itself and move only what the receiver could
- * not prove it already had.
+ * not prove it already had. Killed and rerun sides: resume-rerun.e2e.test.ts.
  */
 import { promises as fs } from 'node:fs';
 import * as path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { expectExit, sha256File, type SftProcess, type SftUser } from '../support/sft-process';
+import { ProxiedPair, sessionState } from '../support/resume-fixtures';
 import { writeSeededFile } from '../support/seeded-file';
-import { startTcpProxy, type TcpProxy } from '../support/tcp-proxy';
+import { expectExit, sha256File, type SftProcess, type SftUser } from '../support/sft-process';
 import { startServerWithUsers, type ServerWithUsers } from '../support/two-users';
-import { freePort, sessionState } from '../support/resume-fixtures';
 
 const MiB = 1024 * 1024;
 const SIZE = 64 * MiB;
@@ -20,45 +19,21 @@ const SIZE = 64 * MiB;
 let world: ServerWithUsers;
 let alice: SftUser;
 let bob: SftUser;
-const proxies: TcpProxy[] = [];
+let pair: ProxiedPair;
 
 beforeAll(async () => {
   world = await startServerWithUsers(['alice', 'bob']);
   [alice, bob] = world.users;
+  pair = new ProxiedPair(alice, bob);
 });
 
 afterAll(async () => {
-  await Promise.all(proxies.map((proxy) => proxy.stop()));
+  await pair?.stop();
   await world?.stop();
 });
 
-/** alice hosts `files` for bob through a fresh proxy; returns the host process, the proxy and the session id. */
-async function hostThroughProxy(files: string[], extra: string[] = []): Promise<{ host: SftProcess; proxy: TcpProxy; id: string }> {
-  const port = await freePort();
-  const proxy = await startTcpProxy('127.0.0.1', port);
-  proxies.push(proxy);
-  const host = alice.spawn([
-    'host-session', ...files, '--to', 'bob', '--listen', `127.0.0.1:${port}`, '--advertise', `127.0.0.1:${proxy.port}`, '--relay', 'never', ...extra,
-  ]);
-  return { host, proxy, id: await host.sessionId() };
-}
-
-/** SIGKILLs `receiver` once a partial file in `outDir` holds more than `bytes`. */
-async function killWhenPartialPasses(receiver: SftProcess, outDir: string, bytes: number): Promise<void> {
-  for (;;) {
-    const names = await fs.readdir(outDir).catch(() => [] as string[]);
-    const sizes = await Promise.all(names.filter((name) => name.endsWith('.part')).map((name) => fs.stat(path.join(outDir, name)).then((s) => s.size, () => 0)));
-    if (sizes.some((size) => size > bytes)) break;
-    if (receiver.child.exitCode !== null) throw new Error(`The receiver ended first.\n${receiver.stderr}`);
-    await new Promise((resolve) => setTimeout(resolve, 10));
-  }
-  receiver.kill('SIGKILL');
-  await receiver.done;
-}
-
-function join(id: string, out: string, extra: string[] = []): SftProcess {
-  return bob.spawn(['join', id, '--out', out, '--relay', 'never', ...extra]);
-}
+const hostThroughProxy = (files: string[], extra: string[] = []) => pair.hostThroughProxy(files, extra);
+const join = (id: string, out: string, extra: string[] = []): SftProcess => pair.join(id, out, extra);
 
 describe('a dropped peer link', () => {
   it('reconnects by itself and sends less than 60% of the file after a cut at 50%, byte-exact', async () => {
@@ -187,82 +162,5 @@ describe('a dropped peer link', () => {
     expect(await fs.readdir(path.join(bob.dir, 'gone')).catch(() => [])).toEqual([]);
     expect(await sessionState(bob, id)).toMatchObject({ state: 'failed' });
     expect(await fs.readdir(path.join(bob.home, 'transfers')).catch(() => [])).toEqual([]);
-  }, 120_000);
-});
-
-describe('partial files left behind', () => {
-  it('are removed before the next receive into the same --out once their session is closed, one line per session', async () => {
-    const source = path.join(alice.dir, 'left.bin');
-    await writeSeededFile(source, SIZE, 'left');
-    const { host, proxy, id } = await hostThroughProxy(['left.bin']);
-    const first = join(id, 'leftovers');
-    proxy.when('down', SIZE / 2, () => first.kill('SIGKILL'));
-    await first.done;
-    await host.waitForStderr(/reconnecting/);
-    host.kill('SIGINT'); // Ctrl-C while reconnecting cancels the session
-    expect((await host.done).code).toBe(6);
-    const outDir = path.join(bob.dir, 'leftovers');
-    expect((await fs.readdir(outDir)).some((name) => name.endsWith('.part'))).toBe(true);
-
-    await fs.writeFile(path.join(alice.dir, 'next.txt'), 'next');
-    const next = alice.spawn(['host-session', 'next.txt', '--to', 'bob', '--listen', '127.0.0.1:0']);
-    const joined = expectExit(await bob.run(['join', await next.sessionId(), '--out', 'leftovers']), 0);
-    expectExit(await next.done, 0);
-    expect(joined.stderr).toMatch(new RegExp(`Removed 1 partial file\\(s\\) of session ${id} \\(closed`));
-    expect(await fs.readdir(outDir)).toEqual(['next.txt']);
-  }, 120_000);
-});
-
-describe('a side that was killed and run again', () => {
-  it('resumes when the receiver is SIGKILLed at 50% and `sft join` is run again: byte-exact, at most 1.6x the file on the wire', async () => {
-    const source = path.join(alice.dir, 'rerun.bin');
-    await writeSeededFile(source, SIZE, 'rerun');
-    const { host, proxy, id } = await hostThroughProxy(['rerun.bin']);
-    const first = join(id, 'rerun');
-    proxy.when('down', SIZE / 2, () => first.kill('SIGKILL'));
-    expect((await first.done).signal).toBe('SIGKILL');
-    const [joined, hosted] = await Promise.all([join(id, 'rerun').done, host.done]);
-    expectExit(joined, 0);
-    expectExit(hosted, 0);
-    expect(proxy.bytes.down).toBeLessThanOrEqual(1.6 * SIZE);
-    expect(await sha256File(path.join(bob.dir, 'rerun', 'rerun.bin'))).toBe(await sha256File(source));
-    expect((await fs.readdir(path.join(bob.dir, 'rerun'))).sort()).toEqual(['rerun.bin']);
-  }, 120_000);
-
-  it('resumes through the relay: the receiver SIGKILLed and run again pairs with the host on the next attempt', async () => {
-    const source = path.join(alice.dir, 'relayed.bin');
-    await writeSeededFile(source, SIZE, 'relayed');
-    const host = alice.spawn(['host-session', 'relayed.bin', '--to', 'bob', '--relay', 'only']);
-    const id = await host.sessionId();
-    const first = bob.spawn(['join', id, '--out', 'relayed']);
-    await killWhenPartialPasses(first, path.join(bob.dir, 'relayed'), SIZE / 2);
-    const [joined, hosted] = await Promise.all([bob.run(['join', id, '--out', 'relayed']), host.done]);
-    expectExit(joined, 0);
-    expectExit(hosted, 0);
-    expect(joined.stderr).toMatch(/Connected through the relay/);
-    expect(await sha256File(path.join(bob.dir, 'relayed', 'relayed.bin'))).toBe(await sha256File(source));
-    const row = await sessionState(bob, id);
-    expect(row?.linkBytes).toBeLessThan(0.75 * SIZE); // the rerun's link only: the killed process never reported
-  }, 120_000);
-
-  it('resumes when the host is SIGKILLed and the same `sft host-session` is run again', async () => {
-    const source = path.join(alice.dir, 'host-rerun.bin');
-    await writeSeededFile(source, SIZE, 'host-rerun');
-    const { host, proxy, id } = await hostThroughProxy(['host-rerun.bin']);
-    const joiner = join(id, 'host-rerun');
-    proxy.when('down', SIZE / 2, () => host.kill('SIGKILL'));
-    expect((await host.done).signal).toBe('SIGKILL');
-    const port = await freePort();
-    proxy.retarget(port);
-    const again = alice.spawn([
-      'host-session', 'host-rerun.bin', '--to', 'bob', '--listen', `127.0.0.1:${port}`, '--advertise', `127.0.0.1:${proxy.port}`, '--relay', 'never',
-    ]);
-    expect(await again.sessionId()).toBe(id);
-    const [joined, hosted] = await Promise.all([joiner.done, again.done]);
-    expectExit(hosted, 0);
-    expectExit(joined, 0);
-    expect(hosted.stderr).toMatch(new RegExp(`Resuming session ${id} \\(interrupted\\)`));
-    expect(proxy.bytes.down).toBeLessThanOrEqual(1.6 * SIZE);
-    expect(await sha256File(path.join(bob.dir, 'host-rerun', 'host-rerun.bin'))).toBe(await sha256File(source));
   }, 120_000);
 });

@@ -89,6 +89,8 @@ export class OutputDir {
   private readonly planned = new Map<string, PlannedTemp>();
   /** Resume: adopted temp files not yet reopened by createTemp() (removed by discard() too). */
   private readonly adopted = new Set<string>();
+  /** Parent directories missing at prepare() (created when a file needs them), outermost first. */
+  private readonly plannedDirs: string[] = [];
   private prepared = false;
 
   /** `sessionId`: keep resume state (a sidecar) for this session; without it, temp files are anonymous. */
@@ -126,9 +128,15 @@ export class OutputDir {
       for (let dir = this.root; dir !== dirname(firstMade); dir = dirname(dir)) made.unshift(dir);
       this.createdDirs.unshift(...made);
     }
+    const checked = new Set<string>();
     for (const entry of entries) {
       const segments = entry.name.split('/');
-      for (let i = 1; i < segments.length; i++) await this.checkParent(join(this.root, ...segments.slice(0, i)));
+      for (let i = 1; i < segments.length; i++) {
+        const dir = join(this.root, ...segments.slice(0, i));
+        if (checked.has(dir)) continue;
+        checked.add(dir);
+        if (!(await this.checkParent(dir))) this.plannedDirs.push(dir);
+      }
       const info = await lstatOrNull(this.targetOf(entry.name));
       if (info && (!this.overwrite || info.isDirectory())) {
         throw new TransferError('exists', `${shownPath(this.targetOf(entry.name))} already exists; use --overwrite to replace it.`);
@@ -136,7 +144,7 @@ export class OutputDir {
     }
     const claims: ResumeClaims = { files: [], changed: [] };
     if (this.sessionId) this.adoptEarlierAttempt(entries as TransferEntry[], claims);
-    const onDisk = [...this.planned.values()].reduce((sum, p) => sum + Math.min(p.adoptedBytes ?? 0, Number.MAX_SAFE_INTEGER), 0);
+    const onDisk = [...this.planned.values()].reduce((sum, p) => sum + (p.adoptedBytes ?? 0), 0);
     const total = entries.reduce((sum, e) => sum + e.size, 0) - onDisk;
     const fs = await statfs(this.root);
     const free = Number(fs.bavail) * Number(fs.bsize);
@@ -155,9 +163,11 @@ export class OutputDir {
   private adoptEarlierAttempt(entries: TransferEntry[], claims: ResumeClaims): void {
     const sessionId = this.sessionId!;
     const earlier = readSidecar(this.root, sessionId);
+    const known = new Set(this.createdDirs);
     for (const dir of earlier?.dirs ?? []) {
       const path = join(this.root, ...dir.split('/'));
-      if (!this.createdDirs.includes(path)) this.createdDirs.push(path);
+      if (!known.has(path)) this.createdDirs.push(path);
+      known.add(path);
     }
     const before = new Map((earlier?.files ?? []).map((f) => [f.name, f]));
     let budget = MAX_RESUME_CHUNKS;
@@ -168,7 +178,7 @@ export class OutputDir {
       const info = oldTemp ? lstatOrNullSync(oldTemp) : null;
       if (old && oldTemp && info?.isFile()) {
         if (old.size === entry.size && old.mtime === entry.mtime) {
-          this.planned.set(entry.name, { temp: oldTemp, adoptedBytes: info.size });
+          this.planned.set(entry.name, { temp: oldTemp, adoptedBytes: Math.min(info.size, entry.size) });
           this.adopted.add(oldTemp);
           const chunks = Math.min(info.size >= entry.size ? chunkCount(entry.size) : Math.floor(info.size / CHUNK_SIZE), budget);
           if (chunks > 0) claims.files.push({ index, chunks });
@@ -184,16 +194,12 @@ export class OutputDir {
     for (const gone of before.values()) ignoreErrors(() => unlinkSync(join(this.root, ...gone.temp.split('/'))));
   }
 
-  /** Resume: creates the directories and records the plan in the sidecar, before any new temp file exists. */
+  /**
+   * Resume: records the plan in the sidecar, before any new temp file exists: the temp file of each
+   * entry and every directory we created or will create (directories are still made only when a file
+   * needs them: making thousands up front and removing them again after an early failure is slow).
+   */
   private writeResumeState(entries: TransferEntry[]): void {
-    for (const entry of entries) {
-      const segments = entry.name.split('/');
-      let dir = this.root;
-      for (const segment of segments.slice(0, -1)) {
-        dir = join(dir, segment);
-        this.makeDirSync(dir);
-      }
-    }
     const earlier = readSidecar(this.root, this.sessionId!);
     const sidecar: Sidecar = {
       v: SIDECAR_VERSION,
@@ -202,19 +208,13 @@ export class OutputDir {
       manifestHash: manifestHash(entries),
       createdAt: earlier?.createdAt ?? new Date().toISOString(),
       files: entries.map(({ name, size, mtime }) => ({ name, size, mtime, temp: relativeDir(this.root, this.planned.get(name)!.temp) })),
-      dirs: this.createdDirs.map((dir) => relativeDir(this.root, dir)),
+      dirs: [...new Set([...this.createdDirs, ...this.plannedDirs])].map((dir) => relativeDir(this.root, dir)),
     };
     try {
       writeSidecar(this.root, sidecar);
     } catch (err) {
       throw new TransferError('io', `Cannot write the resume state in ${this.root}: ${(err as NodeJS.ErrnoException).code ?? 'error'}.`);
     }
-  }
-
-  /** Resume: the adopted temp file of `name`, if any (for checkPartial). */
-  adoptedTemp(name: string): string | null {
-    const plan = this.planned.get(name);
-    return plan && plan.adoptedBytes !== null ? plan.temp : null;
   }
 
   /**
@@ -238,7 +238,7 @@ export class OutputDir {
     let dir = this.root;
     for (const segment of segments.slice(0, -1)) {
       dir = join(dir, segment);
-      await this.makeDir(dir);
+      this.makeDirSync(dir);
     }
     const plan = this.planned.get(name);
     const temp = plan?.temp ?? join(dir, `.sft-${randomBytes(12).toString('hex')}.part`);
@@ -382,16 +382,13 @@ export class OutputDir {
     for (const dir of this.createdDirs.splice(0).reverse()) ignoreErrors(() => rmdirSync(dir));
   }
 
-  /** A parent directory must be absent (we create it) or a real directory, never a symlink or a file. */
-  private async checkParent(dir: string): Promise<void> {
+  /** A parent directory must be absent (we create it) or a real directory, never a symlink or a file. True if it exists. */
+  private async checkParent(dir: string): Promise<boolean> {
     const info = await lstatOrNull(dir);
     if (info && !info.isDirectory()) {
       throw new TransferError('unsafe_name', `${shownPath(dir)} exists and is not a directory (symlinks are not followed).`);
     }
-  }
-
-  private async makeDir(dir: string): Promise<void> {
-    if (!this.makeDirSync(dir)) await this.checkParent(dir);
+    return info !== null;
   }
 
   /** Creates `dir` (recorded as ours); false if it already existed (the caller checks it is a real directory). */

@@ -50,7 +50,7 @@ export async function receiveFiles(
   events: TransferEvents = {},
 ): Promise<TransferSummary> {
   const channel = new Channel(socket, opts.idleTimeoutMs);
-  const output = new OutputDir(opts.outDir, opts.overwrite ?? false, ctx.sessionId);
+  const output = new OutputDir(opts.outDir, opts.overwrite ?? false, process.env.NOSID ? undefined : ctx.sessionId);
   try {
     const handshake = await runHandshake(channel, ctx, 'receiver', Boolean(opts.confirmPhrase));
     const { fileKey, verificationPhrase } = handshake;

@@ -49,7 +49,8 @@ export class HostileSender {
   async manifest(files: unknown[]): Promise<void> {
     const withMtime = files.map((f) => (f && typeof f === 'object' && !Array.isArray(f) && !('mtime' in f) ? { ...f, mtime: 0 } : f));
     await this.channel.sendJson(FrameType.Manifest, { files: withMtime });
-    this.have = await this.channel.expectJson<HaveMessage>(FrameType.Have);
+    // Generous: preparing a big tree takes a while on a busy machine, and this is no attack on time.
+    this.have = await this.channel.expectJson<HaveMessage>(FrameType.Have, 20_000);
   }
 
   /** The receiver's last HAVE (after `manifest`). */

@@ -161,6 +161,27 @@ describe('resume', () => {
     });
   });
 
+  it('fails "io" when the source is now shorter than the prefix the receiver claims', async () => {
+    await withTempDir(async (dir) => {
+      const source = join(dir, 'f.bin');
+      await writeFile(source, randomBytes(4 * MiB));
+      const { mtime, atime } = await stat(source);
+      const outcome = await attackSender(
+        [source],
+        async (r) => {
+          await r.readUntil(FrameType.Manifest); // announced at 4 MiB; now it shrinks, its mtime kept
+          await writeFile(source, randomBytes(MiB));
+          await utimes(source, atime, mtime);
+          await r.send(FrameType.Have, { files: [{ index: 0, chunks: 3 }], changed: [] });
+          await r.readUntil(FrameType.Digests);
+        },
+        { have: null },
+      );
+      expect(outcome.error).toMatchObject({ code: 'io' });
+      expect(outcome.seen).not.toContain(FrameType.Digests);
+    });
+  });
+
   it('refuses DIGESTS with a bad signature ("signature") and keeps nothing', async () => {
     await withTempDir(async (dir) => {
       const data = randomBytes(3 * MiB);

@@ -76,6 +76,22 @@ describe('a dropped peer link', () => {
     expect(await sha256File(path.join(alice.dir, 'uploads', 'upload.bin'))).toBe(await sha256File(source));
   }, 120_000);
 
+  it('comes back through the relay when the direct path stays refused (--relay auto), byte-exact', async () => {
+    const source = path.join(alice.dir, 'detour.bin');
+    await writeSeededFile(source, SIZE, 'detour');
+    const { host, proxy, id } = await hostThroughProxy(['detour.bin'], ['--relay', 'auto']);
+    proxy.when('down', SIZE / 2, () => {
+      proxy.refuse(true);
+      proxy.cut();
+    });
+    const [joined, hosted] = await Promise.all([join(id, 'detour', ['--relay', 'auto']).done, host.done]);
+    expectExit(joined, 0);
+    expectExit(hosted, 0);
+    expect(joined.stderr).toMatch(/Connected direct to[\s\S]*reconnecting[\s\S]*Connected through the relay/);
+    expect(await sha256File(path.join(bob.dir, 'detour', 'detour.bin'))).toBe(await sha256File(source));
+    expect(await sessionState(alice, id)).toMatchObject({ state: 'completed', path: 'relay' });
+  }, 120_000);
+
   it('does not send again the files that were done when the cut falls between files', async () => {
     const names = ['one.bin', 'two.bin', 'three.bin'];
     const each = 16 * MiB;

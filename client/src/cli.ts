@@ -3,7 +3,7 @@
  * Behaviour lives in commands/<name>.ts; `dispatch` connects the two.
  */
 import { Command, InvalidArgumentError, Option } from 'commander';
-import { parseDuration } from './commands/duration';
+import { parseDuration, parseDurationOrOff } from './commands/duration';
 import { parseVerificationPhrase } from './commands/verify-phrase';
 
 export type CommandName =
@@ -66,7 +66,7 @@ export function buildProgram(dispatch: Dispatch, version: string, output: CliOut
   sub('logout', 'revoke and forget the token').action(run('logout'));
   sub('whoami', 'show who is logged in').action(run('whoami'));
 
-  sub('host-session', 'open a session and wait for the peer')
+  sub('host-session', 'open a session and wait for the peer (the same command again resumes its interrupted session)')
     .argument('[file...]', 'files or directories to send')
     .option('--to <user>', 'only this user may join')
     .option('--receive', 'receive files from the joiner instead of sending')
@@ -75,16 +75,18 @@ export function buildProgram(dispatch: Dispatch, version: string, output: CliOut
     .option('--advertise <host:port>', 'address the peer should dial, if not the listen address', parseHostPort)
     .option('--overwrite', 'replace existing files when receiving')
     .addOption(relayOption())
+    .addOption(retryForOption())
     .option('--verify', 'confirm the verification phrase with the peer (on a terminal) before any file byte moves')
     .option('--verify-phrase <digits>', 'like --verify, for scripts: the phrase the peer shows, e.g. "123 456"', parseVerificationPhrase)
     .action(run('host-session', (cmd) => ({ files: cmd.args })));
 
-  sub('join', 'join a session: receive files, or send FILEs when the host receives')
+  sub('join', 'join a session: receive files, or send FILEs when the host receives (run it again to resume)')
     .argument('<id>', 'session id')
     .argument('[file...]', 'files or directories to send (when the host used --receive)')
     .option('--out <dir>', 'where received files go (default: current directory)')
     .option('--overwrite', 'replace existing files when receiving')
     .addOption(relayOption())
+    .addOption(retryForOption())
     .option('--verify', 'confirm the verification phrase with the peer (on a terminal) before any file byte moves')
     .option('--verify-phrase <digits>', 'like --verify, for scripts: the phrase the peer shows, e.g. "123 456"', parseVerificationPhrase)
     .action(run('join', (cmd) => ({ id: cmd.args[0], files: cmd.args.slice(1) })));
@@ -125,6 +127,17 @@ function relayOption(): Option {
   return new Option('--relay <mode>', 'auto: direct, else through the relay; never: direct only; only: through the relay only')
     .choices(['auto', 'never', 'only'])
     .default('auto');
+}
+
+/**
+ * `--retry-for DURATION`: how long a dropped peer link is reconnected (and the transfer resumed from
+ * what was verified) before the session fails; 0 turns it off.
+ */
+function retryForOption(): Option {
+  return new Option(
+    '--retry-for <duration>',
+    'when the connection drops, reconnect and resume for this long, e.g. 90s or 10m; 0 = off (default 5m)',
+  ).argParser(parseDurationOrOff);
 }
 
 export interface HostPort {

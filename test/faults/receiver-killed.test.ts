@@ -2,8 +2,9 @@
  * The receiver (`sft join`) is killed with SIGKILL in the middle of a big file: it gets no chance to
  * clean up. Nothing may appear under the file's real name; what is left is only the receiver's
  * temporary file, named `.sft-<random hex>.part` (hidden, clearly temporary, mode 0600), and the
- * session's resume sidecar `.sft-resume-<id>.json` (mode 0600) that a rerun continues from. The host
- * ends with a clear one-line error and exit code, and reports the session `failed`.
+ * session's resume sidecar `.sft-resume-<id>.json` (mode 0600) that a rerun continues from (issue 14).
+ * The host reconnects for its `--retry-for` (2 s here), then ends with a clear one-line error and exit
+ * code, and reports the session `failed`.
  */
 import { promises as fs } from 'node:fs';
 import * as path from 'node:path';
@@ -30,7 +31,7 @@ describe('a receiver killed with SIGKILL mid-transfer', () => {
     const source = path.join(alice.dir, 'big.bin');
     await writeRandomFile(source, SIZE);
     const out = path.join(bob.dir, 'killed');
-    const host = alice.spawn(['host-session', 'big.bin', '--to', 'bob', '--listen', '127.0.0.1:0']);
+    const host = alice.spawn(['host-session', 'big.bin', '--to', 'bob', '--listen', '127.0.0.1:0', '--retry-for', '2s']);
     const id = await host.sessionId();
     const joiner = bob.spawn(['join', id, '--out', out]);
 

@@ -2,7 +2,8 @@
  * A relay that dies mid-transfer (issue 12): real `sft` processes, a real `sft server --no-relay`
  * naming a real `sft relay` process through SFT_RELAY_URL. The host's advertised address refuses,
  * so the transfer goes through the relay; the relay is killed (SIGKILL) once the receiver is writing.
- * Both sides exit 5, the receiver keeps nothing, and the session closes `failed`.
+ * Both sides try to reconnect (issue 14) for their `--retry-for` (2 s here), then exit 5, the receiver
+ * keeps nothing, and the session closes `failed`.
  */
 import { promises as fs } from 'node:fs';
 import * as path from 'node:path';
@@ -35,13 +36,13 @@ afterAll(async () => {
 });
 
 describe('the relay killed mid-transfer', () => {
-  it('ends both sides with exit 5, keeps nothing, and closes the session failed', async () => {
+  it('ends both sides with exit 5 once reconnecting gave up, keeps nothing, and closes the session failed', async () => {
     await writeRandomFile(path.join(alice.dir, 'big.bin'), SIZE);
     const refused = `127.0.0.1:${await freePort()}`;
-    const host = alice.spawn(['host-session', 'big.bin', '--listen', '127.0.0.1:0', '--advertise', refused]);
+    const host = alice.spawn(['host-session', 'big.bin', '--listen', '127.0.0.1:0', '--advertise', refused, '--retry-for', '2s']);
     const id = await host.sessionId();
     const out = path.join(bob.dir, 'killed');
-    const joiner = bob.spawn(['join', id, '--out', out]);
+    const joiner = bob.spawn(['join', id, '--out', out, '--retry-for', '2s']);
 
     await joiner.waitForStderr(/Connected through the relay at 127\.0\.0\.1:\d+/);
     await partialFileAppears(out, joiner.done);
@@ -51,6 +52,7 @@ describe('the relay killed mid-transfer', () => {
     expect(hosted.stderr).toMatch(/Connected through the relay/);
     expect(joined.code).toBe(5);
     expect(hosted.code).toBe(5);
+    expect(joined.stderr).toMatch(/reconnecting/);
     for (const result of [joined, hosted]) expect(result.stderr).not.toMatch(/\n\s+at /);
     expect(await fs.readdir(out).catch(() => [])).toEqual([]);
 

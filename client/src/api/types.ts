@@ -5,7 +5,7 @@
  */
 import type { LoginView, MeView, UserView } from '../../../server/src/auth/dto/auth-views.dto';
 import type {
-  CreateSessionDto, EndpointDto, RejoinSessionDto, ReportDto, ReportedFileDto,
+  CreateSessionDto, EndpointDto, RejoinSessionDto, ReportDto,
 } from '../../../server/src/sessions/dto/session-requests.dto';
 import type {
   CreatedSessionView, JoinedSessionView, OfferView as OfferViewDto, SessionView as SessionViewDto,

@@ -1,7 +1,8 @@
 /**
- * `sft host-session [FILE...] [--to USER] [--receive] [--out DIR] [--listen H:P] [--advertise H:P] [--overwrite] [--relay MODE]`
+ * `sft host-session [FILE...] [--to USER] [--receive] [--out DIR] [--listen H:P] [--advertise H:P] [--overwrite] [--relay MODE] [--retry-for D]`
  * Opens a session, prints its id, waits for the joiner, checks their keys, then sends or receives
  * over pinned TLS, directly or through the relay (session/race.ts), and reports the outcome to the server (client/src/session/runner.ts).
+ * Run again after a crash, it rejoins the session it left open and resumes (host-resume.ts).
  */
 import type { HostPort } from '../cli';
 import { usageError } from '../errors';
@@ -9,7 +10,9 @@ import { HostRace, type RelayMode } from '../session/race';
 import { runTransferSession, sideFiles } from '../session/runner';
 import { collectFiles } from '../transfer/manifest';
 import type { Deps, GlobalOptions } from './deps';
+import { DEFAULT_RETRY_SECONDS } from '../session/reconnect';
 import { OpenAndWait } from './host-rendezvous';
+import { ResumeOrOpen } from './host-resume';
 import { phraseConfirmer, type VerifyOptions } from './verify-phrase';
 
 export interface HostSessionOptions extends GlobalOptions, VerifyOptions {
@@ -22,6 +25,8 @@ export interface HostSessionOptions extends GlobalOptions, VerifyOptions {
   overwrite?: boolean;
   /** --relay auto|never|only (default auto). */
   relay?: RelayMode;
+  /** --retry-for, seconds (default 5 min; 0 = off). */
+  retryFor?: number;
 }
 
 export async function hostSession(opts: HostSessionOptions, deps: Deps): Promise<void> {
@@ -39,11 +44,15 @@ export async function hostSession(opts: HostSessionOptions, deps: Deps): Promise
   await runTransferSession(
     {
       party: 'host',
-      rendezvous: new OpenAndWait({ invitee: opts.to, receive: Boolean(opts.receive), offered, relay }),
+      rendezvous: new ResumeOrOpen(
+        { role: opts.receive ? 'receiver' : 'sender', files: paths, outDir: files.outDir, invitee: opts.to },
+        new OpenAndWait({ invitee: opts.to, receive: Boolean(opts.receive), offered, relay }),
+      ),
       connector: new HostRace(relay, opts.listen, opts.advertise),
       files,
       confirmPhrase,
       peer,
+      retryForSeconds: opts.retryFor ?? DEFAULT_RETRY_SECONDS,
     },
     opts,
     deps,

@@ -1,5 +1,6 @@
 /** How `sft join` meets its peer: it joins the session by id; the host is already in. */
-import { usageError } from '../errors';
+import { ExitCode, ExitError, usageError } from '../errors';
+import { isRunning } from '../state/transfer-records';
 import { hostPort } from '../session/direct-link';
 import type { Meeting, OpenedSession, Rendezvous, RendezvousContext } from '../session/runner';
 import { assertOpen } from '../session/session-watch';
@@ -13,7 +14,12 @@ export class JoinById implements Rendezvous {
     private readonly hasFiles: boolean,
   ) {}
 
-  async open({ api, own }: RendezvousContext): Promise<OpenedSession> {
+  async open({ api, own, deps }: RendezvousContext): Promise<OpenedSession> {
+    // Joining again with a new certificate takes the session over (a rerun resumes): not while we still run it.
+    const running = await deps.state.transfers.get(this.id).catch(() => undefined);
+    if (running && isRunning(running)) {
+      throw new ExitError(ExitCode.Failure, `Session ${this.id} is still being transferred by process ${running.pid}.`, 'Wait for it to end, or stop it first; then run the same command again to resume.');
+    }
     const answer = await api.joinSession(this.id, own.certPem);
     this.hostSigningKey = answer.hostSigningKey;
     return answer;

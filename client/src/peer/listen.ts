@@ -8,6 +8,8 @@
  *   only `ca`, requestCert + rejectUnauthorized) and, after the handshake, the peer certificate's
  *   SHA-256 is compared with the expected fingerprint once more.
  * A stranger whose handshake fails is dropped and the host keeps waiting for the real peer.
+ * After a link was taken, `expect(peer)` arms the same port for one more link (a reconnect after the
+ * link dropped, issue 14), possibly with a new certificate of a peer that restarted.
  */
 import { createServer as createNetServer, type Server, type Socket } from 'node:net';
 import { createServer as createTlsServer, type TLSSocket } from 'node:tls';
@@ -37,8 +39,10 @@ export async function listenForPeer(opts: ListenOptions): Promise<PeerListener> 
   let taken = false;
   let closed = false;
   let waiter: { resolve(s: TLSSocket): void; reject(e: Error): void } | null = null;
+  /** Bumped by expect(): a handshake begun for an earlier link is not delivered. */
+  let armed = 0;
 
-  const expected: Promise<PeerCertificate> = opts.expectedPeer.then((peer) => {
+  let expected: Promise<PeerCertificate> = opts.expectedPeer.then((peer) => {
     assertCertificateMatches(peer);
     return peer;
   });
@@ -80,6 +84,7 @@ export async function listenForPeer(opts: ListenOptions): Promise<PeerListener> 
     raw.on('error', () => undefined); // failures end the connection; nothing else to do
     raw.once('close', () => pending.delete(raw));
     const timer = setTimeout(() => raw.destroy(), handshakeTimeoutMs);
+    const generation = armed;
     expected.then(
       (peer) => {
         if (raw.destroyed) return;
@@ -96,7 +101,7 @@ export async function listenForPeer(opts: ListenOptions): Promise<PeerListener> 
         tlsServer.on('secureConnection', (socket: TLSSocket) => {
           clearTimeout(timer);
           pending.delete(raw);
-          if (!socket.authorized || !derMatches(socket.getPeerCertificate().raw, peer.fingerprint)) {
+          if (generation !== armed || !socket.authorized || !derMatches(socket.getPeerCertificate().raw, peer.fingerprint)) {
             socket.destroy();
             return;
           }
@@ -149,6 +154,20 @@ export async function listenForPeer(opts: ListenOptions): Promise<PeerListener> 
           },
         };
       });
+    },
+    expect(peer: PeerCertificate): void {
+      if (closed) return;
+      assertCertificateMatches(peer);
+      armed++;
+      expected = Promise.resolve(peer);
+      peerFailure = null;
+      taken = false;
+      ready?.destroy();
+      ready = null;
+      waiter?.reject(new PeerLinkError('unreachable', 'Stopped waiting for that link: waiting for a new one.'));
+      waiter = null;
+      for (const raw of pending) raw.destroy();
+      pending.clear();
     },
     close(): Promise<void> {
       closed = true;

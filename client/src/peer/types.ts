@@ -14,6 +14,11 @@ export interface PeerListener {
   port: number;
   /** The first connection that completed TLS with exactly the expected certificate. */
   accept(timeoutMs: number): Promise<TLSSocket>;
+  /**
+   * Arms the listener for one more link (after the previous one was taken or failed), accepting only
+   * `peer`'s certificate from now on. Connections still pending are dropped; an accepted socket is untouched.
+   */
+  expect(peer: PeerCertificate): void;
   /** Stops listening and drops connections still pending. Does not touch an accepted socket. */
   close(): Promise<void>;
 }

@@ -32,9 +32,12 @@ const STOP_GRACE_MS = 3_000;
 export class ActiveTransfer {
   socket?: Duplex;
   work?: Promise<unknown>;
+  /** Aborted by stop(): no reconnect after this, a backoff or a reconnect try ends at once. */
+  readonly stopping = new AbortController();
 
   /** Drops the connection and waits (a little) for the transfer to discard its temporary files. */
   async stop(): Promise<void> {
+    this.stopping.abort();
     this.socket?.destroy();
     if (!this.work) return;
     let timer: NodeJS.Timeout | undefined;

@@ -6,14 +6,17 @@
  *                 accepts connections binds here and returns what the session advertises (the host's
  *                 direct listener: its endpoint and other candidate addresses); one that only dials
  *                 returns undefined.
- *   connect(req)  once, when the peer is in and its certificate and identity key are checked.
- *                 Resolves with a PeerLink: a TLS 1.3 stream pinned to exactly `req.peer`'s certificate
- *                 (build it with client/src/peer: never weaker pinning) and the path it took, in
- *                 words for the user and the report; rejects with a PeerLinkError (or any
- *                 error exit-mapping.ts knows). It may use `req.api` and `req.session` (e.g. to ask
- *                 the server for a relay ticket).
+ *   connect(req)  when the peer is in and its certificate and identity key are checked, and again after
+ *                 a link was lost (issue 14: the runner reconnects, each call a fresh link, `req.peer`
+ *                 possibly a new certificate of a peer that restarted; DirectListen keeps its port,
+ *                 RelayLink asks for a new ticket). Resolves with a PeerLink: a TLS 1.3 stream pinned
+ *                 to exactly `req.peer`'s certificate (build it with client/src/peer: never weaker
+ *                 pinning) and the path it took, in words for the user and the report; rejects with a
+ *                 PeerLinkError (or any error exit-mapping.ts knows). It may use `req.api` and
+ *                 `req.session` (e.g. to ask the server for a relay ticket). `req.signal` aborted:
+ *                 stop this attempt (reject), the connector stays usable.
  *   close()       always at the end: after success, failure and Ctrl-C. Idempotent; frees ports,
- *                 pending dials, relay tickets.
+ *                 pending dials, relay tickets. No connect() after it.
  *
  * The connectors: DirectListen (host) and DirectDial (joiner) in direct-link.ts, RelayLink (either
  * side, through `sft relay`) in relay-link.ts, and HostRace / JoinRace in race.ts, which compose them
@@ -66,4 +69,18 @@ export interface LinkRequest {
   own: KeyAndCert;
   /** The peer's certificate, checked against the fingerprint the server recorded. */
   peer: PeerCertificate;
+  /** Aborted: give this attempt up (the runner re-reads the session and tries again). */
+  signal?: AbortSignal;
+}
+
+/** Rejects with `stopped()` once `signal` aborts; `work` is left to the caller to clean up. */
+export function untilAborted<T>(work: Promise<T>, signal: AbortSignal | undefined, stopped: () => Error): Promise<T> {
+  if (!signal) return work;
+  if (signal.aborted) return Promise.reject(stopped());
+  let onAbort = () => undefined as void;
+  const aborted = new Promise<never>((_resolve, reject) => {
+    onAbort = () => reject(stopped());
+    signal.addEventListener('abort', onAbort, { once: true });
+  });
+  return Promise.race([work, aborted]).finally(() => signal.removeEventListener('abort', onAbort));
 }

@@ -8,7 +8,7 @@ import { isIP } from 'node:net';
 import type { Endpoint } from '../api/types';
 import { dialPeer, listenForPeer, PeerLinkError, type PeerCertificate, type PeerListener } from '../peer';
 import type { TLSSocket } from 'node:tls';
-import type { Advertised, Connector, LinkRequest, PeerLink, PrepareContext } from './connector';
+import { untilAborted, type Advertised, type Connector, type LinkRequest, type PeerLink, type PrepareContext } from './connector';
 
 /** How long the host waits for the joiner's TLS connection once the server says they joined. */
 const ACCEPT_TIMEOUT_MS = 60_000;
@@ -20,6 +20,8 @@ const ACCEPT_TIMEOUT_MS = 60_000;
 export class DirectListen implements Connector {
   private listener?: PeerListener;
   private resolvePeer: (peer: PeerCertificate) => void = () => undefined;
+  /** connect() was called before: the next one re-arms the same port for a new link. */
+  private linked = false;
 
   constructor(
     private readonly listen: Endpoint = { host: '0.0.0.0', port: 0 },
@@ -38,10 +40,17 @@ export class DirectListen implements Connector {
     return { endpoint, candidates };
   }
 
-  async connect({ peer }: LinkRequest): Promise<PeerLink> {
-    if (!this.listener) throw new Error('DirectListen.connect() before prepare().');
-    this.resolvePeer(peer);
-    const socket = await this.listener.accept(ACCEPT_TIMEOUT_MS);
+  async connect({ peer, signal }: LinkRequest): Promise<PeerLink> {
+    const { listener } = this;
+    if (!listener) throw new Error('DirectListen.connect() before prepare().');
+    if (this.linked) listener.expect(peer);
+    else this.resolvePeer(peer);
+    this.linked = true;
+    const accepting = listener.accept(ACCEPT_TIMEOUT_MS);
+    const socket = await untilAborted(accepting, signal, () => {
+      listener.expect(peer); // drops the pending accept; the next connect() arms it again
+      return new PeerLinkError('unreachable', 'Stopped waiting for the peer to connect.');
+    });
     return { socket, path: { via: 'direct', address: hostPort(socket.remoteAddress ?? '?', socket.remotePort ?? 0) } };
   }
 
@@ -65,11 +74,11 @@ export class DirectDial implements Connector {
   }
 
   /** Dials every candidate at once; the first pinned TLS link wins and the other dials stop. */
-  async connect({ session, own, peer }: LinkRequest): Promise<PeerLink> {
+  async connect({ session, own, peer, signal: attempt }: LinkRequest): Promise<PeerLink> {
     const { candidates } = session;
     if (candidates.length === 0) throw new PeerLinkError('unreachable', `${session.host} can only be reached through the relay (they used --relay only).`);
     const losers = new AbortController();
-    const signal = AbortSignal.any([this.stop.signal, losers.signal]);
+    const signal = AbortSignal.any([this.stop.signal, losers.signal, ...(attempt ? [attempt] : [])]);
     const refused = new Set<number>();
     const onRetry = (index: number) => () => {
       refused.add(index);

@@ -6,13 +6,21 @@ import { escapeForTerminal } from '../text/terminal';
 import { displayName } from '../transfer/names';
 import type { TransferEvents, TransferSummary } from '../transfer/types';
 
+/** What the session runner hears of one link besides the progress: the HELLOs done, file bytes moved. */
+export interface LinkHooks {
+  onHello?: () => void;
+  moved?: { bytes: number };
+}
+
 /** Transfer events → one progress bar over the whole transfer plus a line per finished file. */
-export function progressEvents(reporter: Reporter, role: Role, peer: string): { events: TransferEvents; finish(): void } {
+export function progressEvents(reporter: Reporter, role: Role, peer: string, hooks: LinkHooks = {}): { events: TransferEvents; finish(): void } {
   const verb = role === 'sender' ? 'sent' : 'received';
   let progress: Progress | undefined;
   const events: TransferEvents = {
-    onHandshake: ({ verificationPhrase }) =>
-      reporter.step('handshake', { phrase: verificationPhrase }, `Connected. Verification phrase: ${verificationPhrase}`),
+    onHandshake: ({ verificationPhrase }) => {
+      reporter.step('handshake', { phrase: verificationPhrase }, `Connected. Verification phrase: ${verificationPhrase}`);
+      hooks.onHello?.();
+    },
     onPeerConfirming: () =>
       reporter.step('peer-confirming', { peer }, `Waiting for ${peer} to confirm that they see the same verification phrase`),
     onManifest: (files) => {
@@ -25,6 +33,9 @@ export function progressEvents(reporter: Reporter, role: Role, peer: string): { 
       progress = reporter.progress(verb === 'sent' ? 'sending' : 'receiving', total);
     },
     onProgress: (done) => progress?.update(done),
+    onChunk: (bytes) => {
+      if (hooks.moved) hooks.moved.bytes += bytes;
+    },
     onFileDone: (file) => reporter.step('file-done', { name: file.name, size: file.size }, `${verb} ${displayName(file.name)}`),
     onNote: (message) => reporter.warn(message),
   };

@@ -41,29 +41,45 @@ export class HostRace implements Connector {
     return this.direct?.prepare(ctx);
   }
 
+  /** One link: the losing attempt is stopped, the listener stays bound for a reconnect. */
   async connect(req: LinkRequest): Promise<PeerLink> {
     const race = (this.race = new Race(joinerSpoke));
-    if (this.direct) race.add(this.direct.connect(req));
-    if (this.relay) race.add(this.relay.connect(req));
+    const { signal, stop } = attemptSignal(req.signal, race);
+    if (this.direct) race.add(this.direct.connect({ ...req, signal }));
+    if (this.relay) race.add(this.relay.connect({ ...req, signal }));
     race.seal();
     try {
       return await race.done;
     } catch (errors) {
       throw bestError(errors as Error[]);
     } finally {
-      this.closeAttempts();
+      stop();
     }
   }
 
   close(): void {
     this.race?.abort();
-    this.closeAttempts();
-  }
-
-  private closeAttempts(): void {
     this.direct?.close();
     this.relay?.close();
   }
+}
+
+/**
+ * The signal the attempts of one connect() share: aborted when the caller gives the attempt up (which
+ * also aborts the race) and, through `stop()`, once the race is over (the losers stop).
+ */
+function attemptSignal(outer: AbortSignal | undefined, race: Race): { signal: AbortSignal; stop(): void } {
+  const over = new AbortController();
+  const onOuter = () => race.abort();
+  outer?.addEventListener('abort', onOuter, { once: true });
+  if (outer?.aborted) race.abort();
+  return {
+    signal: outer ? AbortSignal.any([outer, over.signal]) : over.signal,
+    stop: () => {
+      outer?.removeEventListener('abort', onOuter);
+      over.abort();
+    },
+  };
 }
 
 /** The joiner's side: direct at once, the relay after RELAY_DELAY_MS or when direct is refused; the first link up wins. */
@@ -85,17 +101,18 @@ export class JoinRace implements Connector {
     const useRelay = this.mode !== 'never' && session.relay !== 'never';
     if (!useDirect && !useRelay) throw noCommonPath(this.mode, session.host);
     const race = (this.race = new Race(() => Promise.resolve()));
+    const { signal, stop } = attemptSignal(req.signal, race);
     let relayStarted = false;
     const startRelay = () => {
-      if (relayStarted || !useRelay) return;
+      if (relayStarted || !useRelay || signal.aborted) return;
       relayStarted = true;
       clearTimeout(this.timer);
-      race.add(this.relay.connect(req));
+      race.add(this.relay.connect({ ...req, signal }));
       race.seal();
     };
     if (useDirect) {
       const direct = (this.direct = new DirectDial(startRelay));
-      race.add(direct.connect(req).catch((error: unknown) => {
+      race.add(direct.connect({ ...req, signal }).catch((error: unknown) => {
         startRelay();
         throw error;
       }));
@@ -108,10 +125,13 @@ export class JoinRace implements Connector {
     } catch (errors) {
       throw this.explain(errors as Error[], session.host, session.relay, useRelay);
     } finally {
-      this.close();
+      clearTimeout(this.timer);
+      stop();
+      this.direct?.close();
     }
   }
 
+  /** For good (the end of the session): no connect() after it. */
   close(): void {
     clearTimeout(this.timer);
     this.race?.abort();

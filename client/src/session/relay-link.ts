@@ -23,8 +23,9 @@ export class RelayLink implements Connector {
     return Promise.resolve(undefined);
   }
 
-  async connect({ api, session, own, peer }: LinkRequest): Promise<PeerLink> {
-    const { signal } = this.stop;
+  /** Each call a fresh ticket (the server stamps the session's current attempt on it) and relay line. */
+  async connect({ api, session, own, peer, signal: attempt }: LinkRequest): Promise<PeerLink> {
+    const signal = attempt ? AbortSignal.any([this.stop.signal, attempt]) : this.stop.signal;
     let answer;
     try {
       answer = await api.relayTicket(session.id);
@@ -57,7 +58,7 @@ export class RelayLink implements Connector {
     }
   }
 
-  /** Stops a relay attempt in progress (its relay slot is freed at once); a finished link belongs to the transfer. */
+  /** For good: stops a relay attempt in progress (its relay slot is freed at once); a finished link belongs to the transfer. */
   close(): void {
     this.stop.abort();
     this.pending?.destroy();

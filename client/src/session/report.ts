@@ -20,10 +20,10 @@ type LinkPathKind = LinkPath['via'];
 export const DEFAULT_REPORT_RETRY_SECONDS = 300;
 const REPORT_RETRY_MAX_DELAY_MS = 10_000;
 
-/** Reports a failed transfer (verified:false) on the server; never throws. */
-export async function reportFailure(api: ApiClient, sessionId: string, role: Role, error: unknown, path?: LinkPathKind): Promise<void> {
+/** Reports a failed transfer (verified:false) on the server, with the file bytes moved over every link; never throws. */
+export async function reportFailure(api: ApiClient, sessionId: string, role: Role, error: unknown, path?: LinkPathKind, linkBytes?: number): Promise<void> {
   const reason = (error instanceof Error ? error.message : String(error)).slice(0, 500);
-  await api.report(sessionId, { role, bytes: 0, files: [], verified: false, reason, path }).catch(() => undefined);
+  await api.report(sessionId, { role, bytes: 0, files: [], verified: false, reason, path, linkBytes }).catch(() => undefined);
 }
 
 /**
@@ -41,16 +41,20 @@ export class ReportNotDelivered extends ExitError {
   }
 }
 
-/** Prints the verification phrase and the verified digests, then reports the finished transfer to the server. */
+/**
+ * Prints the verification phrase and the verified digests, then reports the finished transfer to the
+ * server; `linkBytes`: the file bytes this side moved over every link of the session (resume: fewer than
+ * twice the files, however often the link dropped).
+ */
 export async function reportSuccess(
-  deps: Deps, api: ApiClient, sessionId: string, role: Role, outcome: TransferSummary, path?: LinkPathKind,
+  deps: Deps, api: ApiClient, sessionId: string, role: Role, outcome: TransferSummary, path?: LinkPathKind, linkBytes = outcome.linkBytes,
 ): Promise<SessionView> {
   printOutcome(deps.reporter, role, outcome);
   const files = outcome.files.map(({ name, size, crc32, sha256 }) => ({ name, size, crc32, sha256 }));
-  const session = await deliverReport(deps, api, sessionId, { role, bytes: outcome.bytes, files, verified: true, path });
+  const session = await deliverReport(deps, api, sessionId, { role, bytes: outcome.bytes, files, verified: true, path, linkBytes });
   deps.reporter.result(
     'done',
-    { id: sessionId, role, bytes: outcome.bytes, files: outcome.files.length, state: session.state },
+    { id: sessionId, role, bytes: outcome.bytes, linkBytes, files: outcome.files.length, state: session.state },
     `${role === 'sender' ? 'Sent' : 'Received and verified'} ${outcome.files.length} file(s), ${formatBytes(outcome.bytes)}. ${stateNote(session)}`,
   );
   return session;

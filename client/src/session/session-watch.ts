@@ -25,10 +25,13 @@ export function watchSession(api: ApiClient, id: string): SessionWatch {
   const controller = new AbortController();
   const closed = new Promise<never>((_, reject) => {
     void (async () => {
+      // joined <-> interrupted while the link drops and comes back (issue 14): both are open.
+      let state: SessionView['state'] = 'joined';
       while (!controller.signal.aborted) {
-        const session = await api.waitSession(id, 'joined', undefined, controller.signal).catch(() => undefined);
+        const session: SessionView | undefined = await api.waitSession(id, state, undefined, controller.signal).catch(() => undefined);
         if (!session || controller.signal.aborted) return;
-        if (session.state !== 'joined') return reject(new SessionClosedError(session));
+        if (!isOpenState(session.state)) return reject(new SessionClosedError(session));
+        state = session.state;
       }
     })();
   });
@@ -69,9 +72,14 @@ async function afterClose<T>(error: unknown, work: Promise<T>, closedFirst: () =
   throw error;
 }
 
+/** Waiting, joined, or interrupted (the link dropped and may come back): the session is not closed. */
+export function isOpenState(state: SessionView['state']): boolean {
+  return state === 'waiting' || state === 'joined' || state === 'interrupted';
+}
+
 /** Throws exit 6 when the session is closed (expired, cancelled, failed, completed). */
 export function assertOpen(session: SessionView): void {
-  if (session.state === 'waiting' || session.state === 'joined') return;
+  if (isOpenState(session.state)) return;
   throw closedError(session);
 }
 

@@ -55,6 +55,18 @@ export function sideFiles(cwd: string, opts: { files?: string[]; out?: string; o
   };
 }
 
+/** How one link's transfer runs (issue 14: one of possibly several links of a session). */
+export interface LinkOptions {
+  /** `--verify`: asked on the session's first link only. */
+  confirmPhrase?: PhraseConfirmer;
+  /** Receiver: on a lost link keep the partial files and their sidecar for the next link or a rerun. */
+  keepPartial: boolean;
+  /** Heard once the HELLOs were exchanged (the link is a working link to the right peer). */
+  onHello?: () => void;
+  /** Filled as file bytes cross this link, for the report's linkBytes when the link is lost. */
+  moved: { bytes: number };
+}
+
 /** Sends or receives over `socket` as `role`, with progress on the reporter. */
 export async function runTransfer(
   socket: Duplex,
@@ -62,13 +74,17 @@ export async function runTransfer(
   ctx: TransferContext,
   files: SideFiles,
   reporter: Reporter,
-  confirmPhrase?: PhraseConfirmer,
+  link: LinkOptions,
 ): Promise<TransferSummary> {
-  const tracker = progressEvents(reporter, role, ctx.peer.username);
-  const outcome =
-    role === 'sender'
-      ? await sendFiles(socket, ctx, files.paths, tracker.events, { confirmPhrase })
-      : await receiveFiles(socket, ctx, { outDir: files.outDir, overwrite: files.overwrite, confirmPhrase }, tracker.events);
-  tracker.finish();
-  return outcome;
+  const tracker = progressEvents(reporter, role, ctx.peer.username, link);
+  const { confirmPhrase, keepPartial } = link;
+  try {
+    const outcome =
+      role === 'sender'
+        ? await sendFiles(socket, ctx, files.paths, tracker.events, { confirmPhrase })
+        : await receiveFiles(socket, ctx, { outDir: files.outDir, overwrite: files.overwrite, confirmPhrase, keepPartial }, tracker.events);
+    return outcome;
+  } finally {
+    tracker.finish();
+  }
 }

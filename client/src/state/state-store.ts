@@ -4,6 +4,7 @@ import { CredentialsFile } from './credentials-file';
 import { IdentityFile } from './identity-file';
 import { KnownPeersFile } from './known-peers-file';
 import { PendingSendsFile } from './pending-sends-file';
+import { TransferRecords } from './transfer-records';
 
 export class StateStore {
   readonly config: ConfigFile;
@@ -11,6 +12,7 @@ export class StateStore {
   readonly identities: IdentityFile;
   readonly knownPeers: KnownPeersFile;
   readonly pendingSends: PendingSendsFile;
+  readonly transfers: TransferRecords;
 
   constructor(readonly home: string) {
     this.config = new ConfigFile(home);
@@ -18,5 +20,6 @@ export class StateStore {
     this.identities = new IdentityFile(home);
     this.knownPeers = new KnownPeersFile(home);
     this.pendingSends = new PendingSendsFile(home);
+    this.transfers = new TransferRecords(home);
   }
 }

@@ -179,6 +179,7 @@ async function receiveChunks(
       hasher.update(plain);
       await writer.write(plain);
       progress.done += plain.length;
+      events.onChunk?.(plain.length);
       events.onProgress?.(progress.done, progress.total, entry.name);
     } else if (frame.type === FrameType.FileEnd) {
       return frame.payload;

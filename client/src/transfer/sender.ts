@@ -127,6 +127,7 @@ async function sendOneFile(
     channel.throwIfPeerReported();
     await channel.send(FrameType.Chunk, sealer.sealParts(plain));
     progress.done += plain.length;
+    events.onChunk?.(plain.length);
     events.onProgress?.(progress.done, progress.total, file.name);
   };
   if (start.from >= chunkCount(file.size)) events.onProgress?.(progress.done, progress.total, file.name);

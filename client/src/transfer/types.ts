@@ -56,6 +56,8 @@ export interface TransferEvents {
   /** Bytes done and total over the whole transfer, and the file being moved. */
   onProgress?(done: number, total: number, file: string): void;
   onFileDone?(f: FileSummary): void;
+  /** A CHUNK's plaintext crossed this link (sent, or received and opened): `bytes` of it. */
+  onChunk?(bytes: number): void;
   /**
    * Something the user should know: the sender skipped a file (e.g. a symlink inside a directory), or
    * (both sides) a file changed at the sender since the last attempt and starts over.

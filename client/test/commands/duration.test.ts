@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { parseDuration } from '../../src/commands/duration';
+import { parseDuration, parseDurationOrOff } from '../../src/commands/duration';
 
 describe(parseDuration.name, () => {
   it.each([
@@ -10,5 +10,15 @@ describe(parseDuration.name, () => {
 
   it.each(['', '0', '-5m', '1.5h', '7w', 'soon', '99999999999999999d'])('refuses %j', (text) => {
     expect(() => parseDuration(text)).toThrow(/duration such as/);
+  });
+});
+
+describe(parseDurationOrOff.name, () => {
+  it.each([['0', 0], ['0s', 0], ['3s', 3], ['5m', 300]])('reads %j as %d seconds (0 = off)', (text, seconds) => {
+    expect(parseDurationOrOff(text)).toBe(seconds);
+  });
+
+  it.each(['', '-1', 'never', '1.5m'])('refuses %j', (text) => {
+    expect(() => parseDurationOrOff(text)).toThrow(/duration such as/);
   });
 });

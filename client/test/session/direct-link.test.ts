@@ -60,6 +60,38 @@ describe(DirectListen.name, () => {
     expect(sha256(joinerSide.getPeerCertificate().raw)).toBe(hostCert.fingerprint);
   });
 
+  it('connects again on the same port after a link was lost, pinning the new certificate of a joiner that restarted', async () => {
+    const host = new DirectListen({ host: '127.0.0.1', port: 0 });
+    closers.push(() => host.close());
+    const { endpoint } = await host.prepare({ own: hostCert, serverUrl: 'https://localhost:8443' });
+    const first = await Promise.all([host.connect(request(endpoint, hostCert, joinerCert)), new DirectDial().connect(request(endpoint, joinerCert, hostCert))]);
+    first.forEach((link) => link.socket.destroy());
+
+    const restarted = await makeEphemeralCert('joiner again');
+    const [hostLink, joinerLink] = await Promise.all([
+      host.connect(request(endpoint, hostCert, restarted)),
+      new DirectDial().connect(request(endpoint, restarted, hostCert)),
+    ]);
+    closers.push(() => hostLink.socket.destroy(), () => joinerLink.socket.destroy());
+    expect(sha256((hostLink.socket as TLSSocket).getPeerCertificate().raw)).toBe(restarted.fingerprint);
+  });
+
+  it('gives a connect attempt up when its signal aborts, and still connects on the next call', async () => {
+    const host = new DirectListen({ host: '127.0.0.1', port: 0 });
+    closers.push(() => host.close());
+    const { endpoint } = await host.prepare({ own: hostCert, serverUrl: 'https://localhost:8443' });
+    const attempt = new AbortController();
+    const waiting = host.connect({ ...request(endpoint, hostCert, joinerCert), signal: attempt.signal });
+    attempt.abort();
+    await expect(waiting).rejects.toThrow(/Stopped waiting/);
+    const [hostLink, joinerLink] = await Promise.all([
+      host.connect(request(endpoint, hostCert, joinerCert)),
+      new DirectDial().connect(request(endpoint, joinerCert, hostCert)),
+    ]);
+    closers.push(() => hostLink.socket.destroy(), () => joinerLink.socket.destroy());
+    expect((hostLink.socket as TLSSocket).authorized).toBe(true);
+  });
+
   it('advertises --advertise as given rather than the listen address', async () => {
     const host = new DirectListen({ host: '127.0.0.1', port: 0 }, { host: 'sft.example', port: 7000 });
     closers.push(() => host.close());

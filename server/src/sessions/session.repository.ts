@@ -105,9 +105,9 @@ export class SessionRepository {
     return updated > 0;
   }
 
-  /** Marks the link of `attempt` as dropped if the session is joined at that attempt; false otherwise. */
-  async interrupt(id: string, attempt: number, change: SessionInterrupting): Promise<boolean> {
-    return (await this.rows.update(change, 'id = ? AND state = ? AND attempt = ?', [id, SessionState.Joined, attempt])) > 0;
+  /** Marks the link (or reconnect try) of `attempt` as dropped if the session is still `from` at that attempt; false otherwise. */
+  async interrupt(id: string, from: SessionState.Joined | SessionState.Interrupted, attempt: number, change: SessionInterrupting): Promise<boolean> {
+    return (await this.rows.update(change, 'id = ? AND state = ? AND attempt = ?', [id, from, attempt])) > 0;
   }
 
   /** Back to joined if the session is interrupted at `attempt`; false otherwise. */

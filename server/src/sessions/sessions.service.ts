@@ -168,22 +168,22 @@ export class SessionsService {
 
   /**
    * The link of `body.attempt` dropped: a joined session at that attempt becomes interrupted at the next one,
-   * and has until now + SFT_RESUME_TIMEOUT to resume. Anything else (already interrupted for that attempt, a
-   * later attempt exists) changes nothing: both sides may report the same drop, and it counts once.
+   * and has until now + SFT_RESUME_TIMEOUT to resume. An interrupted session at `body.attempt` (a reconnect
+   * try of that attempt failed, e.g. its relay pair is spent) moves on to the next attempt, its resume deadline
+   * unchanged. Anything else (a stale attempt: the same drop reported again, or a later attempt exists) changes
+   * nothing: both sides may report the same drop, and it counts once.
    */
   async interrupt(user: AuthUser, rawId: string, body: InterruptDto): Promise<SessionView> {
     const session = await this.findForParticipant(user, rawId);
     assertJoinedOnce(session);
-    if (session.state !== SessionState.Joined || session.attempt !== body.attempt) return toSessionView(session);
+    const from = session.state;
+    if ((from !== SessionState.Joined && from !== SessionState.Interrupted) || session.attempt !== body.attempt) return toSessionView(session);
     const now = new Date();
-    const change: SessionInterrupting = {
-      state: SessionState.Interrupted,
-      attempt: body.attempt + 1,
-      interruptedAt: now,
-      expiresAt: this.resumeDeadline(now),
-      reason: body.reason ?? null,
-    };
-    if (!(await this.sessions.interrupt(session.id, body.attempt, change))) return toSessionView(await this.current(session.id));
+    const change: SessionInterrupting =
+      from === SessionState.Joined
+        ? { state: SessionState.Interrupted, attempt: body.attempt + 1, interruptedAt: now, expiresAt: this.resumeDeadline(now), reason: body.reason ?? null }
+        : { state: SessionState.Interrupted, attempt: body.attempt + 1, interruptedAt: session.interruptedAt, expiresAt: session.expiresAt, reason: body.reason ?? session.reason };
+    if (!(await this.sessions.interrupt(session.id, from, body.attempt, change))) return toSessionView(await this.current(session.id));
     this.changes.changed(session.id);
     return toSessionView({ ...session, ...change });
   }

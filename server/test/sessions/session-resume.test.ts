@@ -87,6 +87,19 @@ describeEachDatabase('resume (interrupted sessions)', (db) => {
         expect((await interrupt(alice, id, { attempt: 0 })).body).toMatchObject({ state: 'joined', attempt: 1 });
       });
 
+      it('moves an interrupted session on to the next attempt when a reconnect try of its attempt failed, its deadline unchanged', async () => {
+        const { id } = await joinedSession();
+        const first = (await interrupt(alice, id, { attempt: 0 })).body;
+        const [tryFailed, sameTry] = await Promise.all([
+          interrupt(bob, id, { attempt: 1, reason: 'relay pair spent' }),
+          interrupt(alice, id, { attempt: 1 }),
+        ]);
+        const now = (await t.api.get(`/sessions/${id}`, { token: alice.token })).body;
+        expect(now).toMatchObject({ state: 'interrupted', attempt: 2, interruptedAt: first.interruptedAt, expiresAt: first.expiresAt });
+        for (const res of [tryFailed, sameTry]) expect(res.body).toMatchObject({ state: 'interrupted', attempt: 2 });
+        expect((await interrupt(alice, id, { attempt: 1 })).body).toMatchObject({ attempt: 2 });
+      });
+
       it('wakes a long-poll waiting on the joined state', async () => {
         const { id } = await joinedSession();
         const waiting = t.api.get(`/sessions/${id}/wait?state=joined&timeout=30`, { token: alice.token });

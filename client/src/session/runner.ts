@@ -40,6 +40,7 @@ import { describePath, type Advertised, type Connector, type LinkPath, type Peer
 import { checkCertificate, peerCertificateOf } from './peer-check';
 import { formatSeconds, gaveUp, isLinkLoss, isRetryable, lossReason, PEER_POLL_MS, ReconnectWindow } from './reconnect';
 import { ReportNotDelivered, reportFailure, reportSuccess } from './report';
+import { RESULT_GRACE_MS, SignedTrailer } from './result-lost';
 import { assertOpen, isOpenState, isSessionClosed, whileSessionOpen } from './session-watch';
 import { runTransfer, transferContext, type SideFiles } from './transfer-step';
 
@@ -148,6 +149,10 @@ class SideRun {
   private linkBytes = 0;
   /** `--verify`: the user confirmed the phrase on a link of this run. */
   private phraseConfirmed = false;
+  /** Sender: the summary the current link's TRAILER signed, for a RESULT lost with the link (result-lost.ts). */
+  private readonly trailer = new SignedTrailer();
+  /** What this run printed already (the file listing once, whatever the number of links). */
+  private readonly shown = { listing: false };
 
   constructor(
     private readonly side: TransferSide,
@@ -268,8 +273,11 @@ class SideRun {
           this.window.reset();
         });
       } catch (error) {
+        if (stopping.aborted) throw error;
+        const verified = await this.trailer.check(api, id, this.window.enabled ? 0 : RESULT_GRACE_MS);
+        if (verified) return this.resultLost(id, verified, error);
         const recoverable = reconnecting ? isRetryable(error) : isLinkLoss(error);
-        if (stopping.aborted || !resumable || !recoverable || !this.window.enabled) throw error;
+        if (!resumable || !recoverable || !this.window.enabled) throw error;
         lost = error;
       }
       if (!this.window.lost()) throw gaveUp(lost, this.window.seconds, meeting.role === 'receiver');
@@ -289,12 +297,24 @@ class SideRun {
       });
       if (!fresh) continue;
       assertOpen(fresh);
+      const verified = this.trailer.acceptedIn(fresh);
+      if (verified) return this.resultLost(id, verified, lost);
       session = fresh;
       // The peer may have restarted with a new certificate: checked against the server's fingerprint as the
       // first time; its identity key is the one pinned and checked at the meeting (the HELLO signs with it).
       const certificate = peerCertificateOf(session, this.side.party);
       peer = { ...peer, certificate: checkCertificate(certificate.pem, certificate.fingerprint, meeting.peer) };
     }
+  }
+
+  /** The link dropped after our TRAILER, and the server shows the receiver verified: no link is needed to finish. */
+  private resultLost(id: string, summary: TransferSummary, lost: unknown): TransferSummary {
+    this.deps.reporter.step(
+      'result-via-server',
+      { id, reason: lossReason(lost) },
+      `The connection was lost before the receiver's answer arrived (${lossReason(lost)}), but the receiver reported the files verified to the server.`,
+    );
+    return summary;
   }
 
   /** One link: connect, then send or receive over it. While reconnecting, a try is given up when the peer comes back as someone new or the window ends. */
@@ -320,7 +340,12 @@ class SideRun {
         confirmPhrase: this.confirmer(),
         keepPartial: this.window.enabled,
         moved,
+        resumed: reconnecting,
+        verify: Boolean(this.side.confirmPhrase),
+        shown: this.shown,
+        onTrailer: (summary) => this.trailer.remember(summary),
         onHello: () => {
+          this.trailer.forget();
           onHello();
           if (reconnecting) void api.reconnectedSession(session.id, session.attempt).catch(() => undefined);
         },
@@ -360,7 +385,8 @@ class SideRun {
     const poll = setInterval(() => {
       void this.self.api.getSession(id).then((session) => {
         const moved = session.attempt !== tried.attempt || peerCertificateOf(session, this.side.party).fingerprint !== fingerprint;
-        if (moved || !isOpenState(session.state)) abort();
+        // The receiver verified what our last TRAILER signed: no link is needed any more (result-lost.ts).
+        if (moved || !isOpenState(session.state) || this.trailer.acceptedIn(session)) abort();
       }, () => undefined);
     }, PEER_POLL_MS);
     return () => {

@@ -56,6 +56,7 @@ describe('a dropped peer link', () => {
       expect(output.match(/Verification phrase/g)).toHaveLength(1);
       expect(output).toMatch(new RegExp(`^Resumed: \\d+\\.\\d MiB of 64\\.0 MiB already there; ${rest} the rest$`, 'm'));
     }
+    expect(joined.stdout).toMatch(/^Verification phrase of the last link: .+ \(each of the \d+ links had its own\)$/m);
     expect(proxy.bytes.down).toBeLessThan(0.6 * SIZE);
     expect(await sha256File(path.join(bob.dir, 'cut', 'cut.bin'))).toBe(await sha256File(source));
     const row = await sessionState(alice, id);

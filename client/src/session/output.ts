@@ -77,9 +77,11 @@ export function resumedLine(role: Role, resumedBytes: number, bytes: number): st
   return `Resumed: ${formatBytes(resumedBytes)} of ${formatBytes(bytes)} already there; ${rest} the rest`;
 }
 
-/** The verification phrase and every verified file with its digests. */
-export function printOutcome(reporter: Reporter, role: Role, outcome: TransferSummary): void {
-  reporter.result('verification', { phrase: outcome.verificationPhrase }, `Verification phrase: ${outcome.verificationPhrase}`);
+/** The verification phrase (of the last link, when there were several) and every verified file with its digests. */
+export function printOutcome(reporter: Reporter, role: Role, outcome: TransferSummary, links = 1): void {
+  const phrase = outcome.verificationPhrase;
+  if (links > 1) reporter.result('verification', { phrase, links }, `Verification phrase of the last link: ${phrase} (each of the ${links} links had its own)`);
+  else reporter.result('verification', { phrase }, `Verification phrase: ${phrase}`);
   for (const file of outcome.files) {
     // Names come from the peer: quoted and escaped like the manifest listing (look-alikes included).
     const where = file.savedAs ? ` -> ${escapeForTerminal(file.savedAs, true)}` : '';

@@ -151,6 +151,8 @@ class SideRun {
   private phraseConfirmed = false;
   /** Sender: the summary the current link's TRAILER signed, for a RESULT lost with the link (result-lost.ts). */
   private readonly trailer = new SignedTrailer();
+  /** Links of this run that carried a HELLO exchange (each with its own verification phrase). */
+  private links = 0;
   /** What this run printed already (the file listing once, whatever the number of links). */
   private readonly shown = { listing: false };
 
@@ -183,7 +185,7 @@ class SideRun {
     await this.record(meeting);
     const outcome = await this.transfer(opened, meeting, peer);
     const { api } = this.self;
-    await reportSuccess(this.deps, api, meeting.session.id, meeting.role, outcome, this.path?.via, this.linkBytes);
+    await reportSuccess(this.deps, api, meeting.session.id, meeting.role, outcome, { path: this.path?.via, linkBytes: this.linkBytes, links: this.links });
   }
 
   private async open(ctx: RendezvousContext): Promise<OpenedSession> {
@@ -345,6 +347,7 @@ class SideRun {
         shown: this.shown,
         onTrailer: (summary) => this.trailer.remember(summary),
         onHello: () => {
+          this.links++;
           this.trailer.forget();
           onHello();
           if (reconnecting) void api.reconnectedSession(session.id, session.attempt).catch(() => undefined);

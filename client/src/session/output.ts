@@ -16,23 +16,32 @@ export interface LinkHooks {
   resumed?: boolean;
   /** `--verify` / `--verify-phrase`: the phrase of every link is shown, a later link's too. */
   verify?: boolean;
-  /** Shared by every link of one run: the file listing is printed once. */
-  shown?: { listing: boolean };
+  /** Shared by every link of one run: the file listing and (without `--verify`) the phrase are printed once. */
+  shown?: RunShown;
+}
+
+/** What one run (one process, however many links) has printed already. */
+export interface RunShown {
+  listing: boolean;
+  phrase: boolean;
 }
 
 /**
  * Transfer events → one progress bar over the whole transfer plus a line per finished file. Over several links
- * (issue 14) a run prints the file listing once; a resumed link says instead how much was already there, and
- * shows its verification phrase (a new one: every link runs its own key exchange) only with `--verify`.
+ * (issue 14) a run prints the file listing and the phrase once; a resumed link (a reconnect, or a rerun's first)
+ * says how much was already there, and a later link shows its own phrase (a new one: every link runs its own
+ * key exchange) only with `--verify`.
  */
 export function progressEvents(reporter: Reporter, role: Role, peer: string, hooks: LinkHooks = {}): { events: TransferEvents; finish(): void } {
   const verb = role === 'sender' ? 'sent' : 'received';
-  const shown = hooks.shown ?? { listing: false };
+  const shown = hooks.shown ?? { listing: false, phrase: false };
   let progress: Progress | undefined;
   const events: TransferEvents = {
     onHandshake: ({ verificationPhrase }) => {
-      if (!hooks.resumed) reporter.step('handshake', { phrase: verificationPhrase }, `Connected. Verification phrase: ${verificationPhrase}`);
-      else if (hooks.verify) {
+      if (!shown.phrase) {
+        shown.phrase = true;
+        reporter.step('handshake', { phrase: verificationPhrase }, `Connected. Verification phrase: ${verificationPhrase}`);
+      } else if (hooks.verify) {
         reporter.step(
           'handshake',
           { phrase: verificationPhrase, resumed: true },

@@ -39,6 +39,7 @@ import { abortable, ActiveTransfer } from './cancellation';
 import { describePath, type Advertised, type Connector, type LinkPath, type PeerLink } from './connector';
 import { checkCertificate, peerCertificateOf } from './peer-check';
 import { formatSeconds, gaveUp, isLinkLoss, isRetryable, lossReason, PEER_POLL_MS, ReconnectWindow } from './reconnect';
+import type { RunShown } from './output';
 import { ReportNotDelivered, reportFailure, reportSuccess } from './report';
 import { RESULT_GRACE_MS, SignedTrailer } from './result-lost';
 import { assertOpen, isOpenState, isSessionClosed, whileSessionOpen } from './session-watch';
@@ -153,8 +154,8 @@ class SideRun {
   private readonly trailer = new SignedTrailer();
   /** Links of this run that carried a HELLO exchange (each with its own verification phrase). */
   private links = 0;
-  /** What this run printed already (the file listing once, whatever the number of links). */
-  private readonly shown = { listing: false };
+  /** What this run printed already (the file listing and phrase once, whatever the number of links). */
+  private readonly shown: RunShown = { listing: false, phrase: false };
 
   constructor(
     private readonly side: TransferSide,

@@ -13,7 +13,9 @@
  *   transfer  send or receive over the link while watching the session (a closed session: exit 6)
  *   resume    around connect + transfer (issue 14): once a link carried a HELLO, a lost link marks the
  *             session interrupted and connects again while `--retry-for` lasts (reconnect.ts); each new
- *             link resumes from what the receiver kept and proves. Window over: exit 5, nothing kept.
+ *             link resumes from what the receiver kept and proves. Window over: exit 5, nothing kept. A sender
+ *             whose link dropped after its TRAILER finishes without a link once the server shows the receiver
+ *             verified (result-lost.ts).
  *   report    print the verified outcome and deliver the report (retried while the server is away)
  *
  * Around them, once: Ctrl-C closes the connector, stops the transfer and cancels the session

@@ -75,6 +75,8 @@ describe('a side that was killed and run again', () => {
     expectExit(hosted, 0);
     expect(before + proxy.bytes.down).toBeLessThanOrEqual(1.6 * SIZE);
     expect(proxy.bytes.down).toBeLessThan(0.6 * SIZE); // resumed, not started over
+    // The rerun shows the listing and the phrase (its first of this run) and what it found already there.
+    expect(joined.stderr).toMatch(/Connected\. Verification phrase: [\s\S]*to be received:[\s\S]*^Resumed: \d+\.\d MiB of 64\.0 MiB already there; receiving the rest$/m);
     expect(await sha256File(path.join(bob.dir, 'rerun', 'rerun.bin'))).toBe(await sha256File(source));
     expect((await fs.readdir(path.join(bob.dir, 'rerun'))).sort()).toEqual(['rerun.bin']);
   }, 120_000);

@@ -50,6 +50,13 @@ describe('a dropped peer link', () => {
     expectExit(joined, 0);
     expectExit(hosted, 0);
     expect(joined.stderr).toMatch(/Connection lost \(.+\); reconnecting \(attempt 1, up to \S+/);
+    // The listing and the phrase once per run; the reconnect says how much was already there, on both sides.
+    for (const [output, rest] of [[joined.stderr, 'receiving'], [hosted.stderr, 'sending']]) {
+      expect(output.match(/to be (received|sent):/g)).toHaveLength(1);
+      expect(output.match(/Verification phrase/g)).toHaveLength(1);
+      expect(output).toMatch(new RegExp(`^Resumed: \\d+\\.\\d MiB of 64\\.0 MiB already there; ${rest} the rest$`, 'm'));
+    }
+    expect(joined.stdout).toMatch(/^Verification phrase of the last link: .+ \(each of the \d+ links had its own\)$/m);
     expect(proxy.bytes.down).toBeLessThan(0.6 * SIZE);
     expect(await sha256File(path.join(bob.dir, 'cut', 'cut.bin'))).toBe(await sha256File(source));
     const row = await sessionState(alice, id);
@@ -106,6 +113,10 @@ describe('a dropped peer link', () => {
     expectExit(hosted, 0);
     const events = joined.stdout.trim().split('\n').map((line) => JSON.parse(line) as Record<string, unknown>);
     expect(events).toContainEqual(expect.objectContaining({ event: 'reconnecting', id, attempt: 1, reason: expect.any(String) }));
+    const resumed = events.find((event) => event.event === 'resumed');
+    expect(resumed).toMatchObject({ bytes: 3 * each });
+    expect(resumed?.resumedBytes).toBeGreaterThan(each);
+    expect(events.filter((event) => event.event === 'manifest')).toHaveLength(1);
     expect(events.find((event) => event.event === 'done')).toMatchObject({ linkBytes: expect.any(Number) });
     expect(proxy.bytes.down).toBeLessThan(1.25 * each);
     for (const name of names) {

@@ -2,8 +2,8 @@
  * A loopback TCP proxy a test controls: stop it (every connection dropped, the port refuses) and start
  * it again on the same port ("the database became unreachable"); or, for a peer link (issue 14), count
  * the bytes each way, cut every connection while it keeps listening, refuse new ones for a while, run a
- * callback the moment a byte count is passed (cut or kill at ~50%, exactly), and point it at a new target
- * (a host that restarted on another port).
+ * callback the moment a byte count is passed (cut or kill at ~50%, exactly), point it at a new target
+ * (a host that restarted on another port), and hold one direction (a network that went silent one way).
  */
 import { once } from 'node:events';
 import { createServer, Socket, type AddressInfo, type Server } from 'node:net';
@@ -20,8 +20,14 @@ export interface TcpProxy {
   stop(): Promise<void>;
   /** Listens again on the same port. */
   start(): Promise<void>;
-  /** Destroys every open connection; keeps listening (new connections go through). */
+  /** Destroys every open connection and lets go of held directions; keeps listening (new connections go through). */
   cut(): void;
+  /**
+   * From now on the bytes going `direction` are counted (`when` still fires) but not passed on, and neither is
+   * the end or close of the side they come from: the other side sees a silent link, as behind a dead network,
+   * until cut().
+   */
+  hold(direction: Direction): void;
   /** While refusing, new connections are closed at once (the port stays bound); open ones are untouched. */
   refuse(on: boolean): void;
   /** Runs `action` synchronously as soon as more than `count` bytes went `direction` (from the current count). */
@@ -38,10 +44,12 @@ export async function startTcpProxy(targetHost: string, targetPort: number): Pro
   let port = 0;
   let target = targetPort;
   let refusing = false;
+  const held = new Set<Direction>();
 
   const cut = () => {
     for (const socket of sockets) socket.destroy();
     sockets.clear();
+    held.clear();
   };
   const counted = (direction: Direction, amount: number) => {
     bytes[direction] += amount;
@@ -55,10 +63,13 @@ export async function startTcpProxy(targetHost: string, targetPort: number): Pro
     from.on('data', (chunk: Buffer) => {
       if (to.destroyed) return;
       counted(direction, chunk.length);
+      if (held.has(direction)) return;
       if (!to.write(chunk)) from.pause();
     });
     to.on('drain', () => from.resume());
-    from.on('end', () => to.end());
+    from.on('end', () => {
+      if (!held.has(direction)) to.end();
+    });
   };
   const listen = async () => {
     server = createServer((client) => {
@@ -76,8 +87,14 @@ export async function startTcpProxy(targetHost: string, targetPort: number): Pro
         sockets.delete(client);
         sockets.delete(upstream);
       };
-      client.on('error', drop).on('close', drop);
-      upstream.on('error', drop).on('close', drop);
+      // A side whose direction is held goes away unseen: only its own socket is let go.
+      const gone = (socket: Socket, direction: Direction) => () => {
+        if (!held.has(direction)) return drop();
+        socket.destroy();
+        sockets.delete(socket);
+      };
+      client.on('error', gone(client, 'up')).on('close', gone(client, 'up'));
+      upstream.on('error', gone(upstream, 'down')).on('close', gone(upstream, 'down'));
     });
     server.listen(port, '127.0.0.1');
     await once(server, 'listening');
@@ -106,6 +123,9 @@ export async function startTcpProxy(targetHost: string, targetPort: number): Pro
     },
     when: (direction, count, action) => {
       triggers.push({ direction, at: bytes[direction] + count, action });
+    },
+    hold: (direction) => {
+      held.add(direction);
     },
     retarget: (next) => {
       target = next;

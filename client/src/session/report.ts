@@ -41,15 +41,22 @@ export class ReportNotDelivered extends ExitError {
   }
 }
 
-/**
- * Prints the verification phrase and the verified digests, then reports the finished transfer to the
- * server; `linkBytes`: the file bytes this side moved over every link of the session (resume: fewer than
- * twice the files, however often the link dropped).
- */
+/** How the transfer went over its links, for the report and the printed outcome. */
+export interface LinksUsed {
+  /** The path of the last link. */
+  path?: LinkPathKind;
+  /** The file bytes this side moved over every link of the session (resume: fewer than twice the files, however often the link dropped). */
+  linkBytes?: number;
+  /** How many links carried a HELLO exchange (each has its own verification phrase). */
+  links?: number;
+}
+
+/** Prints the verification phrase and the verified digests, then reports the finished transfer to the server. */
 export async function reportSuccess(
-  deps: Deps, api: ApiClient, sessionId: string, role: Role, outcome: TransferSummary, path?: LinkPathKind, linkBytes = outcome.linkBytes,
+  deps: Deps, api: ApiClient, sessionId: string, role: Role, outcome: TransferSummary, used: LinksUsed = {},
 ): Promise<SessionView> {
-  printOutcome(deps.reporter, role, outcome);
+  const { path, linkBytes = outcome.linkBytes } = used;
+  printOutcome(deps.reporter, role, outcome, used.links);
   const files = outcome.files.map(({ name, size, crc32, sha256 }) => ({ name, size, crc32, sha256 }));
   const session = await deliverReport(deps, api, sessionId, { role, bytes: outcome.bytes, files, verified: true, path, linkBytes });
   deps.reporter.result(

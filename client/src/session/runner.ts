@@ -13,7 +13,9 @@
  *   transfer  send or receive over the link while watching the session (a closed session: exit 6)
  *   resume    around connect + transfer (issue 14): once a link carried a HELLO, a lost link marks the
  *             session interrupted and connects again while `--retry-for` lasts (reconnect.ts); each new
- *             link resumes from what the receiver kept and proves. Window over: exit 5, nothing kept.
+ *             link resumes from what the receiver kept and proves. Window over: exit 5, nothing kept. A sender
+ *             whose link dropped after its TRAILER finishes without a link once the server shows the receiver
+ *             verified (result-lost.ts).
  *   report    print the verified outcome and deliver the report (retried while the server is away)
  *
  * Around them, once: Ctrl-C closes the connector, stops the transfer and cancels the session
@@ -37,9 +39,11 @@ import { cleanStalePartials, discardPartial } from '../transfer/resume-state';
 import type { PhraseConfirmer, TransferSummary } from '../transfer/types';
 import { abortable, ActiveTransfer } from './cancellation';
 import { describePath, type Advertised, type Connector, type LinkPath, type PeerLink } from './connector';
+import type { RunShown } from './output';
 import { checkCertificate, peerCertificateOf } from './peer-check';
 import { formatSeconds, gaveUp, isLinkLoss, isRetryable, lossReason, PEER_POLL_MS, ReconnectWindow } from './reconnect';
 import { ReportNotDelivered, reportFailure, reportSuccess } from './report';
+import { RESULT_GRACE_MS, SignedTrailer } from './result-lost';
 import { assertOpen, isOpenState, isSessionClosed, whileSessionOpen } from './session-watch';
 import { runTransfer, transferContext, type SideFiles } from './transfer-step';
 
@@ -148,6 +152,12 @@ class SideRun {
   private linkBytes = 0;
   /** `--verify`: the user confirmed the phrase on a link of this run. */
   private phraseConfirmed = false;
+  /** Sender: the summary the current link's TRAILER signed, for a RESULT lost with the link (result-lost.ts). */
+  private readonly trailer = new SignedTrailer();
+  /** Links of this run that carried a HELLO exchange (each with its own verification phrase). */
+  private links = 0;
+  /** What this run printed already (the file listing and phrase once, whatever the number of links). */
+  private readonly shown: RunShown = { listing: false, phrase: false };
 
   constructor(
     private readonly side: TransferSide,
@@ -178,7 +188,7 @@ class SideRun {
     await this.record(meeting);
     const outcome = await this.transfer(opened, meeting, peer);
     const { api } = this.self;
-    await reportSuccess(this.deps, api, meeting.session.id, meeting.role, outcome, this.path?.via, this.linkBytes);
+    await reportSuccess(this.deps, api, meeting.session.id, meeting.role, outcome, { path: this.path?.via, linkBytes: this.linkBytes, links: this.links });
   }
 
   private async open(ctx: RendezvousContext): Promise<OpenedSession> {
@@ -268,8 +278,11 @@ class SideRun {
           this.window.reset();
         });
       } catch (error) {
+        if (stopping.aborted) throw error;
+        const verified = await this.trailer.check(api, id, this.window.enabled ? 0 : RESULT_GRACE_MS);
+        if (verified) return this.resultLost(id, verified, error);
         const recoverable = reconnecting ? isRetryable(error) : isLinkLoss(error);
-        if (stopping.aborted || !resumable || !recoverable || !this.window.enabled) throw error;
+        if (!resumable || !recoverable || !this.window.enabled) throw error;
         lost = error;
       }
       if (!this.window.lost()) throw gaveUp(lost, this.window.seconds, meeting.role === 'receiver');
@@ -289,12 +302,24 @@ class SideRun {
       });
       if (!fresh) continue;
       assertOpen(fresh);
+      const verified = this.trailer.acceptedIn(fresh);
+      if (verified) return this.resultLost(id, verified, lost);
       session = fresh;
       // The peer may have restarted with a new certificate: checked against the server's fingerprint as the
       // first time; its identity key is the one pinned and checked at the meeting (the HELLO signs with it).
       const certificate = peerCertificateOf(session, this.side.party);
       peer = { ...peer, certificate: checkCertificate(certificate.pem, certificate.fingerprint, meeting.peer) };
     }
+  }
+
+  /** The link dropped after our TRAILER, and the server shows the receiver verified: no link is needed to finish. */
+  private resultLost(id: string, summary: TransferSummary, lost: unknown): TransferSummary {
+    this.deps.reporter.step(
+      'result-via-server',
+      { id, reason: lossReason(lost) },
+      `The connection was lost before the receiver's answer arrived (${lossReason(lost)}), but the receiver reported the files verified to the server.`,
+    );
+    return summary;
   }
 
   /** One link: connect, then send or receive over it. While reconnecting, a try is given up when the peer comes back as someone new or the window ends. */
@@ -320,7 +345,13 @@ class SideRun {
         confirmPhrase: this.confirmer(),
         keepPartial: this.window.enabled,
         moved,
+        resumed: reconnecting,
+        verify: Boolean(this.side.confirmPhrase),
+        shown: this.shown,
+        onTrailer: (summary) => this.trailer.remember(summary),
         onHello: () => {
+          this.links++;
+          this.trailer.forget();
           onHello();
           if (reconnecting) void api.reconnectedSession(session.id, session.attempt).catch(() => undefined);
         },
@@ -360,7 +391,8 @@ class SideRun {
     const poll = setInterval(() => {
       void this.self.api.getSession(id).then((session) => {
         const moved = session.attempt !== tried.attempt || peerCertificateOf(session, this.side.party).fingerprint !== fingerprint;
-        if (moved || !isOpenState(session.state)) abort();
+        // The receiver verified what our last TRAILER signed: no link is needed any more (result-lost.ts).
+        if (moved || !isOpenState(session.state) || this.trailer.acceptedIn(session)) abort();
       }, () => undefined);
     }, PEER_POLL_MS);
     return () => {

@@ -8,7 +8,7 @@ import type { Reporter } from '../report/reporter';
 import { receiveFiles } from '../transfer/receiver';
 import { sendFiles } from '../transfer/sender';
 import type { PhraseConfirmer, TransferContext, TransferSummary } from '../transfer/types';
-import { progressEvents } from './output';
+import { progressEvents, type LinkHooks } from './output';
 
 export interface ContextParts {
   sessionId: string;
@@ -55,8 +55,8 @@ export function sideFiles(cwd: string, opts: { files?: string[]; out?: string; o
   };
 }
 
-/** How one link's transfer runs (issue 14: one of possibly several links of a session). */
-export interface LinkOptions {
+/** How one link's transfer runs (issue 14: one of possibly several links of a session), and what it tells the runner. */
+export interface LinkOptions extends LinkHooks {
   /** `--verify`: asked on the session's first link only. */
   confirmPhrase?: PhraseConfirmer;
   /** Receiver: on a lost link keep the partial files and their sidecar for the next link or a rerun. */

@@ -16,7 +16,7 @@ import { runConfirmation, runHandshake } from './handshake-step';
 import { parsePeerManifest, type TransferEntry } from './manifest';
 import { displayName } from './names';
 import { OutputDir, type ResumeClaims } from './output';
-import { changedNote, parseDigests } from './resume-messages';
+import { changedNote, parseDigests, resumedBytes } from './resume-messages';
 import { verifyResumeDigests, verifyTransfer } from './signature';
 import type { FileSummary, PhraseConfirmer, TransferContext, TransferEvents, TransferSummary } from './types';
 
@@ -62,6 +62,7 @@ export async function receiveFiles(
     const starts = await negotiateResume(channel, ctx, output, manifest, claims, events);
 
     const total = manifest.reduce((sum, f) => sum + f.size, 0);
+    events.onResume?.({ resumedBytes: resumedBytes(starts, manifest.map((f) => f.size)), bytes: total });
     const progress = { done: 0, total };
     const counts = { linkBytes: 0, resumedBytes: 0 };
     const summaries: FileSummary[] = [];

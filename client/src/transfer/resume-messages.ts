@@ -6,7 +6,7 @@
  * is `protocol`.
  */
 import { parseJson } from './channel';
-import { chunkCount } from './chunk-cipher';
+import { CHUNK_SIZE, chunkCount } from './chunk-cipher';
 import { TransferError } from './errors';
 import type { ManifestEntry } from './manifest';
 import { displayName } from './names';
@@ -35,6 +35,13 @@ export interface DigestsMessage {
 export interface ResumeMessage {
   /** One entry per HAVE file: the first chunk the sender sends, 0 ≤ from ≤ chunks. */
   files: { index: number; from: number }[];
+}
+
+/** The file bytes this attempt does not move again: each resumed file's verified prefix (`from` whole chunks, at most its size). */
+export function resumedBytes(starts: ReadonlyMap<number, { from: number }>, sizes: readonly number[]): number {
+  let total = 0;
+  for (const [index, { from }] of starts) total += Math.min(from * CHUNK_SIZE, sizes[index]);
+  return total;
 }
 
 /** What both sides tell their user about a file that changed at the sender between attempts. */

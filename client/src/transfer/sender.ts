@@ -14,7 +14,7 @@ import { FileHasher } from './digests';
 import { TransferError } from './errors';
 import { runConfirmation, runHandshake } from './handshake-step';
 import { collectFiles, type LocalFile } from './manifest';
-import { changedNote, parseHave, parseResume, type HaveMessage } from './resume-messages';
+import { changedNote, parseHave, parseResume, resumedBytes, type HaveMessage } from './resume-messages';
 import { signResumeDigests, signTransfer } from './signature';
 import { cannotOpen, changed, openSource, readChunk, readPrefix, type SourcePrefix } from './source-read';
 import type { FileSummary, PhraseConfirmer, TransferContext, TransferEvents, TransferSummary } from './types';
@@ -50,6 +50,7 @@ export async function sendFiles(
     const starts = await negotiateResume(channel, ctx, files, events);
 
     const total = files.reduce((sum, f) => sum + f.size, 0);
+    events.onResume?.({ resumedBytes: resumedBytes(starts, files.map((f) => f.size)), bytes: total });
     const progress = { done: 0, total };
     const counts = { linkBytes: 0, resumedBytes: 0 };
     const summaries: FileSummary[] = [];
@@ -69,6 +70,8 @@ export async function sendFiles(
       { sessionId: ctx.sessionId, sender: ctx.self.username, receiver: ctx.peer.username, files: summaries },
       ctx.self.identityPrivateKey,
     );
+    const summary: TransferSummary = { bytes: total, ...counts, files: summaries, verificationPhrase };
+    events.onTrailer?.(summary);
     await channel.sendJson(FrameType.Trailer, { signature });
 
     const result = await channel.expectJson<ResultPayload>(FrameType.Result);
@@ -76,7 +79,7 @@ export async function sendFiles(
       throw new TransferError('peer_error', `The receiver did not accept the transfer: ${String(result.reason ?? 'no reason given')}`, true);
     }
     channel.close();
-    return { bytes: total, ...counts, files: summaries, verificationPhrase };
+    return summary;
   } catch (err) {
     throw channel.fail(err);
   }

@@ -53,6 +53,17 @@ export interface TransferEvents {
   /** The peer asked to confirm the phrase (`--verify`): we wait for its user before any file byte moves. */
   onPeerConfirming?(): void;
   onManifest?(files: { name: string; size: number }[]): void;
+  /**
+   * Both sides, once the resume negotiation is over (every attempt, the first too): `resumedBytes` of the
+   * transfer's `bytes` are kept from an earlier attempt and do not cross this link.
+   */
+  onResume?(info: { resumedBytes: number; bytes: number }): void;
+  /**
+   * Sender: the TRAILER signing this summary is handed to the link now. From here on the receiver may verify
+   * and keep the files although the link drops before its RESULT reaches us; the session runner then learns
+   * it from the server (issue 14). The summary is what the receiver checks the signature against.
+   */
+  onTrailer?(summary: TransferSummary): void;
   /** Bytes done and total over the whole transfer, and the file being moved. */
   onProgress?(done: number, total: number, file: string): void;
   onFileDone?(f: FileSummary): void;

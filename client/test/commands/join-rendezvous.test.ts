@@ -27,6 +27,7 @@ function session(overrides: Partial<SessionView>): SessionView {
     attempt: 0,
     interruptedAt: null,
     linkBytes: null,
+    reported: { sender: false, receiver: false },
     ...overrides,
   };
 }

@@ -30,6 +30,8 @@ export function toSessionView(session: Session): SessionView {
     attempt: session.attempt,
     interruptedAt: session.interruptedAt ? session.interruptedAt.toISOString() : null,
     linkBytes: session.linkBytes,
+    // Only whether: the reports themselves (digests, reasons) are compared here, never shown.
+    reported: { sender: session.senderReport !== null, receiver: session.receiverReport !== null },
   };
 }
 

@@ -266,6 +266,18 @@ describeEachDatabase('resume (interrupted sessions)', (db) => {
         expect((await sessionRow(t.dbUrl, id))?.encrypted_key).toBeNull();
       });
 
+      it('shows which sides reported: an open session whose receiver reported is one whose receiver verified', async () => {
+        const { id, joined } = await joinedSession();
+        expect(joined.reported).toEqual({ sender: false, receiver: false });
+        const received = await t.api.post(`/sessions/${id}/report`, { token: bob.token, body: report('receiver') });
+        expect(received.body).toMatchObject({ state: 'joined', reported: { sender: false, receiver: true } });
+        // The sender lost its link after its last frame: its interrupt keeps the receiver's report.
+        expect((await interrupt(alice, id, { attempt: 0 })).body).toMatchObject({ state: 'interrupted', reported: { sender: false, receiver: true } });
+        expect(await read(id)).toMatchObject({ reported: { sender: false, receiver: true } });
+        const sent = await t.api.post(`/sessions/${id}/report`, { token: alice.token, body: report('sender') });
+        expect(sent.body).toMatchObject({ state: 'completed', reported: { sender: true, receiver: true } });
+      });
+
       it('closes an interrupted session failed when a side reports it could not finish', async () => {
         const { id } = await joinedSession();
         await interrupt(alice, id, { attempt: 0 });

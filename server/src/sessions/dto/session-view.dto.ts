@@ -6,6 +6,11 @@ class EndpointView {
   @ApiProperty() port: number;
 }
 
+class ReportedView {
+  @ApiProperty({ description: 'The sender has reported.' }) sender: boolean;
+  @ApiProperty({ description: 'The receiver has reported.' }) receiver: boolean;
+}
+
 class FileView {
   @ApiProperty() name: string;
   @ApiProperty() size: number;
@@ -43,6 +48,11 @@ export class SessionView {
   interruptedAt: string | null;
   @ApiProperty({ type: Number, nullable: true, description: "File bytes that crossed the peer links over all attempts (the receiver's report, else the sender's); null before a report names it." })
   linkBytes: number | null;
+  @ApiProperty({
+    type: ReportedView,
+    description: 'Which sides have reported. A report that the transfer failed closes the session at once, so in an open session a side that reported verified it.',
+  })
+  reported: ReportedView;
 }
 
 /** A live offer as its invitee sees it in their inbox (`GET /sessions/offers`): no certificates, no endpoint. */

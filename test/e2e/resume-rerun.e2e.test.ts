@@ -74,7 +74,10 @@ describe('a side that was killed and run again', () => {
     expectExit(joined, 0);
     expectExit(hosted, 0);
     expect(before + proxy.bytes.down).toBeLessThanOrEqual(1.6 * SIZE);
-    expect(proxy.bytes.down).toBeLessThan(0.6 * SIZE); // resumed, not started over
+    // Resumed, not started over (that would be the whole file again). A SIGKILLed receiver also loses what it
+    // had read but not yet written (the write-behind window and the reader's queue, a few MiB), so this is
+    // looser than the 60% of a cut link that the receiver survives (resume.e2e.test.ts).
+    expect(proxy.bytes.down).toBeLessThan(0.75 * SIZE);
     // The rerun shows the listing and the phrase (its first of this run) and what it found already there.
     expect(joined.stderr).toMatch(/Connected\. Verification phrase: [\s\S]*to be received:[\s\S]*^Resumed: \d+\.\d MiB of 64\.0 MiB already there; receiving the rest$/m);
     expect(await sha256File(path.join(bob.dir, 'rerun', 'rerun.bin'))).toBe(await sha256File(source));
@@ -119,7 +122,7 @@ describe('a side that was killed and run again', () => {
     expectExit(hosted, 0);
     expectExit(joined, 0);
     expect(before + proxy.bytes.up).toBeLessThanOrEqual(1.6 * SIZE);
-    expect(proxy.bytes.up).toBeLessThan(0.6 * SIZE);
+    expect(proxy.bytes.up).toBeLessThan(0.75 * SIZE); // resumed (see the first test for why not 60%)
     expect(await sha256File(path.join(alice.dir, 'inbound', 'inbound.bin'))).toBe(await sha256File(source));
     expect((await fs.readdir(path.join(alice.dir, 'inbound'))).sort()).toEqual(['inbound.bin']);
   }, 120_000);
@@ -147,7 +150,7 @@ describe('a side that was killed and run again', () => {
     expectExit(joined, 0);
     expect(hosted.stderr).toMatch(new RegExp(`Resuming session ${id} \\(interrupted\\)`));
     expect(before + proxy.bytes.down).toBeLessThanOrEqual(1.6 * SIZE);
-    expect(proxy.bytes.down).toBeLessThan(0.6 * SIZE);
+    expect(proxy.bytes.down).toBeLessThan(0.75 * SIZE); // resumed (see the first test for why not 60%)
     expect(await sha256File(path.join(bob.dir, 'host-rerun', 'host-rerun.bin'))).toBe(await sha256File(source));
   }, 120_000);
 });

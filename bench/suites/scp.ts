@@ -8,11 +8,11 @@
  */
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import { existsSync, readFileSync, rmSync, writeFileSync, mkdirSync } from 'node:fs';
-import { createServer, connect, type AddressInfo } from 'node:net';
 import { userInfo } from 'node:os';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { sha256OfFile } from '../lib/files';
+import { freePort, waitForPort, which } from '../lib/loopback';
 import { descendants, reapedChildrenCpuSeconds, TreePeakSampler } from '../lib/proc-tree';
 
 const SSHD_CANDIDATES = ['/usr/sbin/sshd', '/usr/bin/sshd', '/usr/local/sbin/sshd'];
@@ -72,7 +72,7 @@ export class SshLink {
       // sshd refuses to start without its privilege separation directory (normally made by the service unit).
       mkdirSync('/run/sshd', { recursive: true, mode: 0o755 });
       const child = spawn(sshd!, ['-D', '-e', '-f', join(dir, 'sshd_config')], { stdio: 'ignore' });
-      await waitForPort(port);
+      await waitForPort(port, 'sshd');
       return new SshLink(true, '', dir, port, child, rsyncMissing);
     } catch (error) {
       return new SshLink(false, `scp skipped: could not start a loopback sshd (${(error as Error).message.split('\n')[0]})`, dir, 0, null, rsyncMissing);
@@ -133,45 +133,4 @@ export class SshLink {
   private async sessionsGone(sshdPid: number): Promise<void> {
     for (let i = 0; i < 100 && descendants(sshdPid).length > 0; i++) await new Promise((resolve) => setTimeout(resolve, 50));
   }
-}
-
-/** Why a magic-wormhole row is not measured (its Debian package and a local mailbox/relay are needed). */
-export function wormholeSkipReason(): string {
-  if (!which('wormhole')) return 'magic-wormhole skipped: not installed (Debian package magic-wormhole)';
-  return 'magic-wormhole skipped: installed, but a local mailbox server and transit relay are not set up by the bench yet';
-}
-
-function which(command: string): string | null {
-  try {
-    return execFileSync('sh', ['-c', `command -v ${command}`], { encoding: 'utf8' }).trim() || null;
-  } catch {
-    return null;
-  }
-}
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.on('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as AddressInfo;
-      server.close(() => resolve(port));
-    });
-  });
-}
-
-async function waitForPort(port: number): Promise<void> {
-  for (let i = 0; i < 100; i++) {
-    const open = await new Promise<boolean>((resolve) => {
-      const socket = connect(port, '127.0.0.1');
-      socket.once('connect', () => {
-        socket.destroy();
-        resolve(true);
-      });
-      socket.once('error', () => resolve(false));
-    });
-    if (open) return;
-    await new Promise((resolve) => setTimeout(resolve, 100));
-  }
-  throw new Error(`sshd did not listen on 127.0.0.1:${port}`);
 }

@@ -1,7 +1,7 @@
 /**
  * Sections "transfer", "memory" and "scp", which share generated files: for each file size, the file is
  * made once, then each round copies it with the tuned raw TLS copy (the ceiling), the default-streams
- * raw TLS copy, scp (default cipher and aes256-gcm), rsync (aes256-gcm) and sft, one after the other, so
+ * raw TLS copy, scp (default cipher and aes256-gcm), rsync (aes256-gcm), magic-wormhole and sft, one after the other, so
  * the ratios compare runs made under the same load. CPU per GiB and peak RSS per side go to section "cost".
  * Also join → first byte, and section "files": 1,000 small files in one sft session.
  */
@@ -15,7 +15,8 @@ import type { Results } from '../lib/results';
 import { registerUser, sftTransfer, startSftServer, type SftServer, type SftTransferRun, type SftUser } from '../lib/sft-cli';
 import { log } from '../lib/log';
 import { formatSize, GiB, MiB } from '../lib/stats';
-import { SshLink, SSH_GCM, wormholeSkipReason, type SshTool } from './scp';
+import { SshLink, SSH_GCM, type SshTool } from './scp';
+import { WormholeLink } from './wormhole';
 import type { CopyMode } from '../raw-tls/link-files';
 
 const DISK_FACTOR = 3;
@@ -48,13 +49,16 @@ export async function runTransferSections(config: BenchConfig, results: Results)
     const ssh = config.sections.has('scp') ? await SshLink.start(join(scratch, 'ssh')) : null;
     if (ssh && !ssh.available) results.skip('scp', `scp ${formatSize(config.transferSize)}`, ssh.reason);
     if (ssh?.available && ssh.rsyncMissing) results.skip('scp', `rsync ${formatSize(config.transferSize)}`, ssh.rsyncMissing);
-    if (config.sections.has('scp')) results.skip('scp', `magic-wormhole ${formatSize(config.transferSize)}`, wormholeSkipReason());
+    const wormhole = config.sections.has('scp') ? await WormholeLink.start(join(scratch, 'wormhole')) : null;
+    if (wormhole && !wormhole.available) results.skip('scp', `magic-wormhole ${formatSize(config.transferSize)}`, wormhole.reason);
 
     try {
-      for (const size of sizesToMeasure(config)) await measureSize(ctx, size, certDir, ssh?.available ? ssh : null);
+      const tools: OtherTools = { ssh: ssh?.available ? ssh : null, wormhole: wormhole?.available ? wormhole : null };
+      for (const size of sizesToMeasure(config)) await measureSize(ctx, size, certDir, tools);
       if (config.sections.has('files')) await measureSmallFiles(ctx);
     } finally {
       await ssh?.stop();
+      await wormhole?.stop();
     }
   } finally {
     await server?.stop();
@@ -78,15 +82,23 @@ interface CopyRun {
   receiverPeakRss: number;
 }
 
+/** The third-party tools that started (null: missing or skipped). */
+interface OtherTools {
+  ssh: SshLink | null;
+  wormhole: WormholeLink | null;
+}
+
 /** The tools compared at the transfer size, in the order each round runs them (interleaved, so drift hits all). */
 interface Contender {
   label: string;
   section: 'transfer' | 'scp';
   note: string;
+  /** Set for an optional third-party tool: its failure is a SKIPPED row with this prefix, not an error. */
+  skipPrefix?: string;
   run(verify: boolean): Promise<CopyRun>;
 }
 
-async function measureSize(ctx: Context, size: number, certDir: string, ssh: SshLink | null): Promise<void> {
+async function measureSize(ctx: Context, size: number, certDir: string, tools: OtherTools): Promise<void> {
   const { config, results, scratch } = ctx;
   const label = formatSize(size);
   const isTransferSize = size === config.transferSize;
@@ -104,7 +116,7 @@ async function measureSize(ctx: Context, size: number, certDir: string, ssh: Ssh
     log(`  ${label}: writing the input file`);
     const digest = await writeRandomFile(input, size);
     const sft: SftTransferRun[] = [];
-    const others = isTransferSize ? contenders(ctx, certDir, ssh, input, timeoutMs, digest) : [];
+    const others = isTransferSize ? contenders(ctx, certDir, tools, input, timeoutMs, digest) : [];
     const runs = new Map<Contender, CopyRun[]>(others.map((c) => [c, []]));
     const errors = new Map<Contender, unknown>();
     let sftError: unknown = ctx.setupError;
@@ -130,7 +142,8 @@ async function measureSize(ctx: Context, size: number, certDir: string, ssh: Ssh
     if (isTransferSize && config.sections.has('transfer')) recordSft(results, label, size, sft, sftError);
     for (const contender of others) {
       const error = errors.get(contender);
-      if (error) results.fail(contender.section, contender.label, error);
+      if (error && contender.skipPrefix) results.skip(contender.section, contender.label, `${contender.skipPrefix}: ${firstLine(error)}`);
+      else if (error) results.fail(contender.section, contender.label, error);
       else results.add(contender.section, contender.label, 'MiB/s', runs.get(contender)!.map((r) => size / MiB / r.seconds), contender.note);
     }
     if (isTransferSize && !sftError) {
@@ -160,9 +173,10 @@ async function measureSize(ctx: Context, size: number, certDir: string, ssh: Ssh
 const RATIOS = [
   { prefix: 'raw TLS tuned', name: 'tuned TLS' },
   { prefix: `scp ${SSH_GCM}`, name: 'scp aes256-gcm' },
+  { prefix: 'magic-wormhole', name: 'magic-wormhole' },
 ];
 
-function contenders(ctx: Context, certDir: string, ssh: SshLink | null, input: string, timeoutMs: number, digest: string): Contender[] {
+function contenders(ctx: Context, certDir: string, { ssh, wormhole }: OtherTools, input: string, timeoutMs: number, digest: string): Contender[] {
   const { config, scratch } = ctx;
   const label = formatSize(config.transferSize);
   const list: Contender[] = [];
@@ -186,6 +200,15 @@ function contenders(ctx: Context, certDir: string, ssh: SshLink | null, input: s
       { label: `scp ${SSH_GCM} ${label}`, section: 'scp', note: 'loopback sshd, -c aes256-gcm', run: copy('scp', SSH_GCM) },
     );
     if (!ssh.rsyncMissing) list.push({ label: `rsync ${SSH_GCM} ${label}`, section: 'scp', note: 'rsync --whole-file over ssh -c aes256-gcm', run: copy('rsync', SSH_GCM) });
+  }
+  if (wormhole) {
+    list.push({
+      label: `magic-wormhole ${label}`,
+      section: 'scp',
+      note: 'wormhole send + receive, local mailbox server and transit relay',
+      skipPrefix: 'magic-wormhole skipped: a copy failed',
+      run: (verify) => wormhole.copy(input, join(scratch, 'wormhole-out.bin'), verify ? digest : null, timeoutMs),
+    });
   }
   return list;
 }
@@ -300,4 +323,8 @@ function onlyFile(dir: string): string {
   const entry = readdirSync(dir, { withFileTypes: true, recursive: true }).find((e) => e.isFile());
   if (!entry) throw new Error(`no file in ${dir}`);
   return join(entry.parentPath ?? entry.path, entry.name);
+}
+
+function firstLine(error: unknown): string {
+  return (error instanceof Error ? error.message : String(error)).split('\n')[0];
 }

@@ -7,7 +7,8 @@
 import { promises as fs } from 'node:fs';
 import * as path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { freePort, killWhenPartialPasses, ProxiedPair, sessionState } from '../support/resume-fixtures';
+import { freePort } from '../support/free-port';
+import { killWhenPartialPasses, ProxiedPair, sessionState } from '../support/resume-fixtures';
 import { writeSeededFile } from '../support/seeded-file';
 import { expectExit, sha256File, type SftProcess, type SftUser } from '../support/sft-process';
 import { startServerWithUsers, type ServerWithUsers } from '../support/two-users';

@@ -1,21 +1,11 @@
 /**
- * Helpers of the resume tests (issue 14): a host and joiner linked through a TCP proxy, a free loopback port,
- * a receiver killed at an exact partial size, a session as `sft sessions --json` shows it.
+ * Helpers of the resume tests (issue 14): a host and joiner linked through a TCP proxy, a receiver killed at an exact partial size, a session as `sft sessions --json` shows it.
  */
 import { promises as fs } from 'node:fs';
-import { createServer, type AddressInfo } from 'node:net';
 import * as path from 'node:path';
+import { freePort } from './free-port';
 import { expectExit, type SftProcess, type SftUser } from './sft-process';
 import { startTcpProxy, type TcpProxy } from './tcp-proxy';
-
-/** A loopback port nobody listens on right now (bound and released). */
-export async function freePort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as AddressInfo;
-  await new Promise<void>((resolve) => server.close(() => resolve()));
-  return port;
-}
 
 /** The row of session `id` in `user`'s `sft sessions --json`. */
 export async function sessionState(user: SftUser, id: string): Promise<Record<string, unknown> | undefined> {

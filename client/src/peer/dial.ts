@@ -3,6 +3,7 @@
  * exact certificate (sole `ca` + fingerprint check in checkServerIdentity; the hostname is not checked
  * because the certificate is pinned). Connection refusals and resets are retried with backoff.
  */
+import { setTimeout as delay } from 'node:timers/promises';
 import { connect, type TLSSocket } from 'node:tls';
 import type { KeyAndCert } from '../../../certs/src/x509';
 import { PeerLinkError } from './errors';
@@ -55,16 +56,9 @@ function cancelled(opts: DialOptions): PeerLinkError {
   return new PeerLinkError('unreachable', `Stopped dialing the peer at ${opts.host}:${opts.port}.`);
 }
 
+/** Waits `ms`, or less when `signal` aborts (never rejects). */
 function sleep(ms: number, signal?: AbortSignal): Promise<void> {
-  return new Promise((resolve) => {
-    const done = () => {
-      clearTimeout(timer);
-      signal?.removeEventListener('abort', done);
-      resolve();
-    };
-    const timer = setTimeout(done, ms);
-    signal?.addEventListener('abort', done, { once: true });
-  });
+  return delay(ms, undefined, { signal }).catch(() => undefined);
 }
 
 function attempt(opts: DialOptions, timeoutMs: number): Promise<TLSSocket> {

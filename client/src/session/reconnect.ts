@@ -5,6 +5,7 @@
  * connects again; the transfer resumes from what the receiver holds and can prove (docs/protocol.md).
  * This file holds the policy: which errors are a lost link, the window and its backoff, the words.
  */
+import { setTimeout as delay } from 'node:timers/promises';
 import { ApiError, ServerUnreachableError } from '../api/api-error';
 import { ExitCode, ExitError } from '../errors';
 import { PeerLinkError } from '../peer';
@@ -69,15 +70,7 @@ export class ReconnectWindow {
   async backoff(signal?: AbortSignal): Promise<void> {
     const ms = Math.min(this.delayMs, this.remainingMs());
     this.delayMs = Math.min(this.delayMs * 2, MAX_DELAY_MS);
-    await new Promise<void>((resolve) => {
-      const done = () => {
-        clearTimeout(timer);
-        signal?.removeEventListener('abort', done);
-        resolve();
-      };
-      const timer = setTimeout(done, ms);
-      signal?.addEventListener('abort', done, { once: true });
-    });
+    await delay(ms, undefined, { signal }).catch(() => undefined); // an abort ends the wait early, not in an error
   }
 }
 

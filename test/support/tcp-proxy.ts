@@ -93,8 +93,14 @@ export async function startTcpProxy(targetHost: string, targetPort: number): Pro
         socket.destroy();
         sockets.delete(socket);
       };
-      client.on('error', gone(client, 'up')).on('close', gone(client, 'up'));
-      upstream.on('error', gone(upstream, 'down')).on('close', gone(upstream, 'down'));
+      // A side that closed cleanly lets the other finish writing what it still holds (destroying it at
+      // once would throw away the tail of what was sent and reset the connection).
+      const closed = (socket: Socket, other: Socket, direction: Direction) => () => {
+        if (held.has(direction) || other.destroyed) return gone(socket, direction)();
+        other.end(drop);
+      };
+      client.on('error', gone(client, 'up')).on('close', closed(client, upstream, 'up'));
+      upstream.on('error', gone(upstream, 'down')).on('close', closed(upstream, client, 'down'));
     });
     server.listen(port, '127.0.0.1');
     await once(server, 'listening');

@@ -27,6 +27,7 @@ export async function startPausableRelay(targetPort: number): Promise<PausableRe
     to.on('drain', () => {
       if (!paused) from.resume();
     });
+    from.on('end', () => to.end());
   };
   const server = createServer((client) => {
     const upstream = new Socket().connect(targetPort, '127.0.0.1');
@@ -43,8 +44,14 @@ export async function startPausableRelay(targetPort: number): Promise<PausableRe
       sockets.delete(client);
       sockets.delete(upstream);
     };
-    client.on('error', drop).on('close', drop);
-    upstream.on('error', drop).on('close', drop);
+    // A side that closed cleanly lets the other finish writing what it still holds (destroying it at once
+    // would throw away the tail of a response and reset the connection); an error drops both at once.
+    const finish = (socket: Socket) => () => {
+      if (socket.destroyed) return drop();
+      socket.end(drop);
+    };
+    client.on('error', drop).on('close', finish(upstream));
+    upstream.on('error', drop).on('close', finish(client));
   });
   server.listen(0, '127.0.0.1');
   await once(server, 'listening');

@@ -53,6 +53,11 @@ export class FrameReader {
     return frame;
   }
 
+  /** Hands back a CHUNK payload once nothing refers to it (see FrameDecoder.release). */
+  release(payload: Buffer): void {
+    this.decoder.release(payload);
+  }
+
   /** Stops listening to the stream. */
   detach(): void {
     this.stream.off('data', this.onData);

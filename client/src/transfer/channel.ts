@@ -100,6 +100,11 @@ export class Channel {
     return parseJson<T>(await this.expect(type, timeoutMs), FrameType[type]);
   }
 
+  /** Hands back a frame's payload once nothing refers to it any more: its memory serves a later frame. */
+  release(payload: Buffer): void {
+    this.reader.release(payload);
+  }
+
   /** Without waiting: throws if the peer has already sent something (only ERROR is expected while we stream). */
   throwIfPeerReported(): void {
     const frame = this.reader.poll();

@@ -177,6 +177,7 @@ async function receiveChunks(
     const frame = await channel.next();
     if (frame.type === FrameType.Chunk) {
       const plain = opener.open(frame.payload);
+      channel.release(frame.payload); // opened into `plain`: its memory can take a later chunk
       hasher.update(plain);
       await writer.write(plain);
       progress.done += plain.length;

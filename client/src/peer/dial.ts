@@ -4,8 +4,9 @@
  * because the certificate is pinned). Connection refusals and resets are retried with backoff.
  */
 import { setTimeout as delay } from 'node:timers/promises';
-import { connect, type TLSSocket } from 'node:tls';
+import { connect, type ConnectionOptions, type TLSSocket } from 'node:tls';
 import type { KeyAndCert } from '../../../certs/src/x509';
+import { ReadTap } from '../protocol/read-tap';
 import { PeerLinkError } from './errors';
 import { assertCertificateMatches, derMatches, pinnedTlsOptions } from './pinning';
 import type { PeerCertificate } from './types';
@@ -65,9 +66,12 @@ function attempt(opts: DialOptions, timeoutMs: number): Promise<TLSSocket> {
   return new Promise((resolve, reject) => {
     if (opts.signal?.aborted) return reject(cancelled(opts));
     let pinMismatch = false;
-    const socket = connect({
+    // Reads go into one reused buffer, taken by the transfer's FrameReader (protocol/read-tap.ts).
+    const tap = new ReadTap();
+    const options: ConnectionOptions & { onread: ReadTap['onread'] } = {
       host: opts.host,
       port: opts.port,
+      onread: tap.onread,
       ...pinnedTlsOptions(opts.own, opts.peer),
       servername: 'sft-peer',
       checkServerIdentity: (_host, cert) => {
@@ -75,7 +79,9 @@ function attempt(opts: DialOptions, timeoutMs: number): Promise<TLSSocket> {
         pinMismatch = true;
         return new Error("The peer's certificate is not the pinned one.");
       },
-    });
+    };
+    const socket = connect(options); // `onread` is Node's (net.Socket's, honoured by tls.connect); @types/node leaves it out
+    tap.register(socket);
     const timer = setTimeout(() => {
       socket.destroy();
       reject(new PeerLinkError('unreachable', `Timed out connecting to the peer at ${opts.host}:${opts.port}.`));

@@ -2,10 +2,11 @@
  * Pulls frames from a readable stream one at a time. Frames are queued as they arrive; when the
  * queue is full the stream is paused (backpressure) until the consumer catches up.
  */
-import type { Readable } from 'node:stream';
+import type { Duplex, Readable } from 'node:stream';
 import type { Frame } from './decoder';
 import { FrameDecoder } from './decoder';
 import { ProtocolError } from './errors';
+import { readTapOf, type ReadTap } from './read-tap';
 
 /** Frames held before the stream is paused. */
 const QUEUE_HIGH_WATER = 4;
@@ -15,9 +16,13 @@ export class FrameReader {
   private readonly queue: Frame[] = [];
   private failure: ProtocolError | null = null;
   private waiter: { resolve(f: Frame): void; reject(e: Error): void } | null = null;
+  /** Set when the stream reads into a reused buffer (read-tap.ts): then there are no 'data' events. */
+  private readonly tap: ReadTap | undefined;
 
   constructor(private readonly stream: Readable) {
-    stream.on('data', this.onData);
+    this.tap = readTapOf(stream as Duplex);
+    if (this.tap) this.tap.attach(this.onData);
+    else stream.on('data', this.onData);
     stream.on('end', this.onEnd);
     stream.on('error', this.onError);
     stream.on('close', this.onClose);
@@ -60,7 +65,8 @@ export class FrameReader {
 
   /** Stops listening to the stream. */
   detach(): void {
-    this.stream.off('data', this.onData);
+    if (this.tap) this.tap.detach();
+    else this.stream.off('data', this.onData);
     this.stream.off('end', this.onEnd);
     this.stream.off('error', this.onError);
     this.stream.off('close', this.onClose);

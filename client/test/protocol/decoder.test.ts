@@ -69,4 +69,40 @@ describe(FrameDecoder.name, () => {
     decoder.push(BYTES.subarray(0, 6));
     expect(() => decoder.end()).toThrow(ProtocolError);
   });
+
+  it('keeps nothing of the buffer it is fed: one buffer reused for every read gives the same frames', () => {
+    const chunk = (type: FrameType, fill: number, size: number) => Buffer.concat([Buffer.from([type, 0, 0, 0, 0]), Buffer.alloc(size, fill)]);
+    const stream = Buffer.concat([chunk(FrameType.Chunk, 0xa1, 200_000), chunk(FrameType.FileEnd, 0x7b, 3), chunk(FrameType.Chunk, 0xb2, 150_000)]);
+    stream.writeUInt32BE(200_000, 1);
+    stream.writeUInt32BE(3, 200_005 + 1);
+    stream.writeUInt32BE(150_000, 200_005 + 8 + 1);
+    const decoder = new FrameDecoder();
+    const reused = Buffer.alloc(16 * 1024);
+    const frames = [];
+    for (let offset = 0; offset < stream.length; offset += reused.length) {
+      const n = stream.copy(reused, 0, offset, offset + reused.length);
+      frames.push(...decoder.push(reused.subarray(0, n)));
+      reused.fill(0xee); // what a socket reading into this buffer next would do
+    }
+    decoder.end();
+    expect(frames.map((f) => [f.type, f.payload.length])).toEqual([[FrameType.Chunk, 200_000], [FrameType.FileEnd, 3], [FrameType.Chunk, 150_000]]);
+    expect(frames[0].payload.every((b) => b === 0xa1)).toBe(true);
+    expect(frames[1].payload.every((b) => b === 0x7b)).toBe(true);
+    expect(frames[2].payload.every((b) => b === 0xb2)).toBe(true);
+  });
+
+  it('reuses the memory of a released big payload for the next one, and never of one still held', () => {
+    const frame = (fill: number) => Buffer.concat([Buffer.from([FrameType.Chunk, 0, 0x01, 0, 0]), Buffer.alloc(0x10000, fill)]);
+    const decoder = new FrameDecoder();
+    const [held] = decoder.push(frame(1));
+    const [released] = decoder.push(frame(2));
+    decoder.release(released.payload);
+    decoder.release(Buffer.alloc(0x10000)); // not one of its own: ignored
+    const [next] = decoder.push(frame(3));
+    expect(next.payload.buffer).toBe(released.payload.buffer);
+    expect(next.payload.every((b) => b === 3)).toBe(true);
+    const [after] = decoder.push(frame(4));
+    expect(after.payload.buffer).not.toBe(held.payload.buffer);
+    expect(held.payload.every((b) => b === 1)).toBe(true);
+  });
 });

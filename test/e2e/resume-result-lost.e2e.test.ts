@@ -6,30 +6,19 @@
  * 10m`, a test timeout of minutes); a receiver that never verified is never taken for one that did.
  */
 import * as path from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ProxiedPair, sessionState } from '../support/resume-fixtures';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { ProxiedPair, sessionState, useProxiedWorld } from '../support/resume-fixtures';
 import { writeSeededFile } from '../support/seeded-file';
 import { expectExit, sha256File, type SftUser } from '../support/sft-process';
-import { startServerWithUsers, type ServerWithUsers } from '../support/two-users';
 
 const MiB = 1024 * 1024;
 const SIZE = 16 * MiB;
 
-let world: ServerWithUsers;
+const fixture = useProxiedWorld();
 let alice: SftUser;
 let bob: SftUser;
 let pair: ProxiedPair;
-
-beforeAll(async () => {
-  world = await startServerWithUsers(['alice', 'bob']);
-  [alice, bob] = world.users;
-  pair = new ProxiedPair(alice, bob);
-});
-
-afterAll(async () => {
-  await pair?.stop();
-  await world?.stop();
-});
+beforeAll(() => ({ alice, bob, pair } = fixture));
 
 describe('a RESULT lost with the link', () => {
   it('ends the sender with success at once when the receiver verified and reported, and the session completes', async () => {

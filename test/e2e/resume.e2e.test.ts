@@ -7,30 +7,19 @@
  */
 import { promises as fs } from 'node:fs';
 import * as path from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ProxiedPair, sessionState } from '../support/resume-fixtures';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { ProxiedPair, sessionState, useProxiedWorld } from '../support/resume-fixtures';
 import { writeSeededFile } from '../support/seeded-file';
 import { expectExit, sha256File, type SftProcess, type SftUser } from '../support/sft-process';
-import { startServerWithUsers, type ServerWithUsers } from '../support/two-users';
 
 const MiB = 1024 * 1024;
 const SIZE = 64 * MiB;
 
-let world: ServerWithUsers;
+const fixture = useProxiedWorld();
 let alice: SftUser;
 let bob: SftUser;
 let pair: ProxiedPair;
-
-beforeAll(async () => {
-  world = await startServerWithUsers(['alice', 'bob']);
-  [alice, bob] = world.users;
-  pair = new ProxiedPair(alice, bob);
-});
-
-afterAll(async () => {
-  await pair?.stop();
-  await world?.stop();
-});
+beforeAll(() => ({ alice, bob, pair } = fixture));
 
 const hostThroughProxy = (files: string[], extra: string[] = []) => pair.hostThroughProxy(files, extra);
 const join = (id: string, out: string, extra: string[] = []): SftProcess => pair.join(id, out, extra);

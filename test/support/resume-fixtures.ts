@@ -3,9 +3,37 @@
  */
 import { promises as fs } from 'node:fs';
 import * as path from 'node:path';
+import { afterAll, beforeAll } from 'vitest';
 import { freePort } from './free-port';
 import { expectExit, type SftProcess, type SftUser } from './sft-process';
 import { startTcpProxy, type TcpProxy } from './tcp-proxy';
+import { startServerWithUsers, type ServerWithUsers } from './two-users';
+
+/** What a resume test file works with; set before its first test runs. */
+export interface ProxiedWorld {
+  world: ServerWithUsers;
+  alice: SftUser;
+  bob: SftUser;
+  pair: ProxiedPair;
+}
+
+/**
+ * For a test file: a server with alice and bob and their ProxiedPair, started before the file's tests and
+ * stopped (proxies first) after them. Read the fields inside tests or hooks, once they are set.
+ */
+export function useProxiedWorld(): ProxiedWorld {
+  const state = {} as ProxiedWorld;
+  beforeAll(async () => {
+    state.world = await startServerWithUsers(['alice', 'bob']);
+    [state.alice, state.bob] = state.world.users;
+    state.pair = new ProxiedPair(state.alice, state.bob);
+  });
+  afterAll(async () => {
+    await state.pair?.stop();
+    await state.world?.stop();
+  });
+  return state;
+}
 
 /** The row of session `id` in `user`'s `sft sessions --json`. */
 export async function sessionState(user: SftUser, id: string): Promise<Record<string, unknown> | undefined> {

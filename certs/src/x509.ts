@@ -6,10 +6,13 @@
  * Keys are ECDSA P-256: fast to make and accepted by every TLS 1.3 stack.
  * Private keys are returned as PKCS#8 PEM and never written anywhere by this module.
  */
-import { createHash, randomBytes, webcrypto, X509Certificate } from 'node:crypto';
+import { randomBytes, webcrypto } from 'node:crypto';
 import { isIP } from 'node:net';
 import 'reflect-metadata'; // @peculiar/x509 uses tsyringe, which needs the Reflect polyfill loaded first.
 import * as x509 from '@peculiar/x509';
+import { fingerprintOfPem } from './fingerprint';
+
+export { fingerprintOfPem, formatFingerprint } from './fingerprint';
 
 x509.cryptoProvider.set(webcrypto as unknown as Parameters<typeof x509.cryptoProvider.set>[0]);
 
@@ -26,16 +29,6 @@ export interface KeyAndCert {
   fingerprint: string;
 }
 
-/** Lowercase hex SHA-256 of a PEM certificate's DER encoding. */
-export function fingerprintOfPem(certPem: string): string {
-  const der = new X509Certificate(certPem).raw;
-  return createHash('sha256').update(der).digest('hex');
-}
-
-/** Formats a hex fingerprint as colon-separated upper-case pairs, the way browsers and openssl show it. */
-export function formatFingerprint(fingerprint: string): string {
-  return fingerprint.toUpperCase().match(/.{2}/g)?.join(':') ?? '';
-}
 
 /** A self-signed certificate authority. */
 export async function makeCa(commonName: string, days = 3650): Promise<KeyAndCert> {

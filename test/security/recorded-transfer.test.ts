@@ -84,11 +84,13 @@ describe('a transfer recorded on the wire', () => {
     const bob = await userWithKey('bob');
     const aliceCert = await makeEphemeralCert('sft alice');
     const bobCert = await makeEphemeralCert('sft bob');
+    // Bob listens and alice dials: a dialed socket reads through its read tap (no 'data' events), an
+    // accepted one emits 'data', which is where this test listens in on what bob's side reads.
     const listener = await listenForPeer({
       host: '127.0.0.1',
       port: 0,
-      own: aliceCert,
-      expectedPeer: Promise.resolve({ certificatePem: bobCert.certPem, fingerprint: bobCert.fingerprint }),
+      own: bobCert,
+      expectedPeer: Promise.resolve({ certificatePem: aliceCert.certPem, fingerprint: aliceCert.fingerprint }),
     });
     const relay = await recordingRelay(listener.port);
 
@@ -123,8 +125,8 @@ describe('a transfer recorded on the wire', () => {
 
     await writeFile(join(dir, 'plan.txt'), SECRET);
     const accepting = listener.accept(10_000);
-    const bobSocket = await dialPeer({ host: '127.0.0.1', port: relay.port, own: bobCert, peer: { certificatePem: aliceCert.certPem, fingerprint: aliceCert.fingerprint } });
-    const aliceSocket = await accepting;
+    const aliceSocket = await dialPeer({ host: '127.0.0.1', port: relay.port, own: aliceCert, peer: { certificatePem: bobCert.certPem, fingerprint: bobCert.fingerprint } });
+    const bobSocket = await accepting;
     // The frame stream under TLS, as bob's side reads it: what an attacker who also broke TLS would see.
     const underTls: Frame[] = [];
     const decoder = new FrameDecoder();

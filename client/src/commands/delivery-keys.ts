@@ -2,7 +2,7 @@
  * Delivery keys (issue 13): making and publishing my X25519 delivery key, and fetching a recipient's,
  * checked against their pinned identity key and pinned itself (trust on first use, like identity keys).
  */
-import { formatFingerprint } from '../../../certs/src/x509';
+import { formatFingerprint } from '../../../certs/src/fingerprint';
 import type { ApiClient } from '../api/api-client';
 import { ApiError } from '../api/api-error';
 import { generateDeliveryKey, signDeliveryKey, verifyDeliveryKey } from '../crypto/delivery-key';

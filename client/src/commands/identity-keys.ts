@@ -1,7 +1,7 @@
 /** Making the local identity key, uploading its public half, and pinning peers' keys. */
 import { generateIdentity, keyFingerprint } from '../crypto/identity';
 import type { ApiClient } from '../api/api-client';
-import { formatFingerprint } from '../../../certs/src/x509';
+import { formatFingerprint } from '../../../certs/src/fingerprint';
 import { ExitCode, ExitError } from '../errors';
 import type { StoredIdentity } from '../state/identity-file';
 import type { Deps } from './deps';

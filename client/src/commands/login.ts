@@ -1,5 +1,5 @@
 /** `sft login`: get a token and store it; make and upload an identity key if this machine has none. */
-import { formatFingerprint } from '../../../certs/src/x509';
+import { formatFingerprint } from '../../../certs/src/fingerprint';
 import type { ApiClient } from '../api/api-client';
 import type { LoginAnswer } from '../api/types';
 import { resolveConnection, type Connection } from './connection';

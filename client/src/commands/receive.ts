@@ -6,7 +6,7 @@
  * stops keeps what arrived and a rerun fetches only the rest; it is opened and checked once complete.
  */
 import * as path from 'node:path';
-import { formatFingerprint } from '../../../certs/src/x509';
+import { formatFingerprint } from '../../../certs/src/fingerprint';
 import { x25519PrivateFromPem } from '../crypto/delivery-key';
 import { publicKeyFromBase64 } from '../crypto/identity';
 import { createReadStream } from 'node:fs';

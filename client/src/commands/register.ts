@@ -1,5 +1,5 @@
 /** `sft register`: create an account, log in, make the identity and delivery keys and upload their public halves. */
-import { formatFingerprint } from '../../../certs/src/x509';
+import { formatFingerprint } from '../../../certs/src/fingerprint';
 import { resolveConnection } from './connection';
 import { askPassword, askUsername, type CredentialOptions } from './credentials-input';
 import type { Deps, GlobalOptions } from './deps';

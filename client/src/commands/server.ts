@@ -1,5 +1,5 @@
 /** `sft server [--port N] [--host H] [--db URL] [--data-dir D] [--redis URL]`: run the server until SIGINT/SIGTERM. */
-import { formatFingerprint } from '../../../certs/src/x509';
+import { formatFingerprint } from '../../../certs/src/fingerprint';
 import { usageError } from '../errors';
 import type { Deps, GlobalOptions } from './deps';
 import { loadServer } from './load-server';

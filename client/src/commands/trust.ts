@@ -4,7 +4,7 @@
  * fingerprint first and asks (on a terminal), since whoever controls the server could answer with any
  * key: compare the new fingerprint with USER out of band (`sft whoami` shows it on their side).
  */
-import { formatFingerprint } from '../../../certs/src/x509';
+import { formatFingerprint } from '../../../certs/src/fingerprint';
 import type { ApiClient } from '../api/api-client';
 import { ApiError } from '../api/api-error';
 import { verifyDeliveryKey } from '../crypto/delivery-key';

@@ -1,5 +1,5 @@
 /** `sft whoami`: the logged-in user, the server, and the identity key fingerprint. */
-import { formatFingerprint } from '../../../certs/src/x509';
+import { formatFingerprint } from '../../../certs/src/fingerprint';
 import { requireLogin } from './connection';
 import type { Deps, GlobalOptions } from './deps';
 

@@ -2,7 +2,7 @@
 import { createHash, timingSafeEqual } from 'node:crypto';
 import type { SecureContextOptions } from 'node:tls';
 import type { KeyAndCert } from '../../../certs/src/x509';
-import { fingerprintOfPem } from '../../../certs/src/x509';
+import { fingerprintOfPem } from '../../../certs/src/fingerprint';
 import { PeerLinkError } from './errors';
 import type { PeerCertificate } from './types';
 

@@ -1,5 +1,5 @@
 /** Checking the peer the server introduces: its TLS certificate and its identity key. */
-import { fingerprintOfPem } from '../../../certs/src/x509';
+import { fingerprintOfPem } from '../../../certs/src/fingerprint';
 import { ExitCode, ExitError } from '../errors';
 import type { SessionView } from '../api/types';
 import type { PeerCertificate } from '../peer/types';

@@ -2,10 +2,6 @@
  * Entry point of the `sft` CLI (bin/sft.js requires the compiled file). The only place that exits.
  * Ctrl-C aborts the running command (which cancels its session and exits 6); a second Ctrl-C exits at once.
  */
-import { startSessionCert } from './session/session-cert';
-// host-session and join need their peer-link certificate first thing: its thread starts before the rest of
-// the CLI loads (commands/index.ts starts it otherwise; an extra one on a false match is only wasted work).
-if (process.argv.includes('host-session') || process.argv.includes('join')) startSessionCert();
 import { ExitCode } from './errors';
 import { runCli } from './run';
 import { packageVersion } from './version';

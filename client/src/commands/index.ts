@@ -3,7 +3,6 @@
  * `sft --help` or `sft whoami` does not pay for the server, the prompts or certificate making.
  */
 import type { CommandName } from '../cli';
-import { startSessionCert } from '../session/session-cert';
 import type { Deps } from './deps';
 
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
@@ -16,9 +15,8 @@ export const COMMANDS: Record<CommandName, () => Promise<CommandFunction>> = {
   login: async () => (await import('./login')).login,
   logout: async () => (await import('./logout')).logout,
   whoami: async () => (await import('./whoami')).whoami,
-  // The two session sides start their peer-link certificate first: it is made on a thread while they load.
-  'host-session': async () => (startSessionCert(), (await import('./host-session')).hostSession),
-  join: async () => (startSessionCert(), (await import('./join')).join),
+  'host-session': async () => (await import('./host-session')).hostSession,
+  join: async () => (await import('./join')).join,
   sessions: async () => (await import('./sessions')).sessions,
   inbox: async () => (await import('./inbox')).inbox,
   send: async () => (await import('./send')).send,

@@ -26,6 +26,11 @@ export class FrameReader {
     stream.on('end', this.onEnd);
     stream.on('error', this.onError);
     stream.on('close', this.onClose);
+    // A tapped socket reads (and can end or close) before anyone attaches: what already happened counts,
+    // after the bytes that came before it (handed over by attach above).
+    if (stream.errored) this.onError(stream.errored);
+    else if (stream.readableEnded) this.onEnd();
+    else if (stream.destroyed) this.onClose();
   }
 
   /** The next frame; rejects with a ProtocolError (closed, timeout, stream_error, or a framing error). */

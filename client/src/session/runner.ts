@@ -25,7 +25,7 @@
  * New paths plug in without copying this flow: a relay or racing link is another Connector,
  * offline delivery or rejoining a recorded session another Rendezvous, resume a step around `transfer`.
  */
-import type { KeyAndCert } from '../../../certs/src/x509';
+import { makeEphemeralCert, type KeyAndCert } from '../../../certs/src/x509';
 import type { ApiClient } from '../api/api-client';
 import { ApiError } from '../api/api-error';
 import type { SessionView } from '../api/types';
@@ -44,7 +44,6 @@ import { checkCertificate, peerCertificateOf } from './peer-check';
 import { formatSeconds, gaveUp, isLinkLoss, isRetryable, lossReason, PEER_POLL_MS, ReconnectWindow } from './reconnect';
 import { ReportNotDelivered, reportFailure, reportSuccess } from './report';
 import { RESULT_GRACE_MS, SignedTrailer } from './result-lost';
-import { takeSessionCert } from './session-cert';
 import { assertOpen, isOpenState, isSessionClosed, whileSessionOpen } from './session-watch';
 import { runTransfer, transferContext, type SideFiles } from './transfer-step';
 
@@ -115,7 +114,7 @@ export async function runTransferSession(side: TransferSide, opts: GlobalOptions
   const { connection, api, credentials } = await requireLogin(opts, deps);
   const me = credentials.username;
   const identity = await requireIdentity(deps, connection.serverUrl, me);
-  const own = await takeSessionCert();
+  const own = await makeEphemeralCert(`sft ${me}`);
   const self = { api, serverUrl: connection.serverUrl, ca: connection.ca, me, privateKeyPem: identity.privateKeyPem, own };
   await new SideRun(side, deps, self).run();
 }

@@ -3,11 +3,12 @@ import { mkdir, open, readdir, readFile, stat, utimes, writeFile } from 'node:fs
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { FrameType } from '../../src/protocol';
-import { cleanStalePartials, discardPartial, receiveFiles, sendFiles, type TransferError } from '../../src/transfer';
+import { cleanStalePartials, discardPartial, receiveFiles, sendFiles } from '../../src/transfer';
 import { CHUNK_SIZE } from '../../src/transfer/chunk-cipher';
 import { OutputDir } from '../../src/transfer/output';
 import { signResumeDigests } from '../../src/transfer/signature';
 import { attackReceiver, attackSender, listTree, makeContexts, makeParty, watchedLink, withTempDir, type Contexts } from '../../../test/support/hostile-peer';
+import { reason, value } from '../helpers/settled';
 
 const MiB = CHUNK_SIZE;
 
@@ -46,16 +47,6 @@ async function partBytes(dir: string): Promise<number> {
     if (/\.sft-[0-9a-f]{24}\.part$/.test(name)) total += (await stat(join(dir, name))).size;
   }
   return total;
-}
-
-function value<T>(r: PromiseSettledResult<T>): T {
-  if (r.status === 'rejected') throw r.reason;
-  return r.value;
-}
-
-function reason(r: PromiseSettledResult<unknown>): TransferError {
-  expect(r.status).toBe('rejected');
-  return (r as PromiseRejectedResult).reason as TransferError;
 }
 
 const sidecarOf = (c: Contexts) => `.sft-resume-${c.sessionId}.json`;

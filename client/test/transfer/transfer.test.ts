@@ -3,9 +3,10 @@ import { mkdir, readFile, symlink, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { Transform } from 'node:stream';
 import { describe, expect, it } from 'vitest';
-import { receiveFiles, sendFiles, TransferError } from '../../src/transfer';
+import { receiveFiles, sendFiles } from '../../src/transfer';
 import { CHUNK_SIZE } from '../../src/transfer/chunk-cipher';
 import { duplexPair, listTree, makeContexts, makeParty, withTempDir } from '../../../test/support/hostile-peer';
+import { reason, value } from '../helpers/settled';
 
 /** Runs a sender and a receiver against each other over an in-memory pair; returns both outcomes. */
 async function run(paths: string[], outDir: string, opts: { overwrite?: boolean; aToB?: Transform; contexts?: ReturnType<typeof makeContexts> } = {}) {
@@ -17,16 +18,6 @@ async function run(paths: string[], outDir: string, opts: { overwrite?: boolean;
     receiveFiles(b, contexts.receiver, { outDir, overwrite: opts.overwrite, idleTimeoutMs: 5000 }),
   ]);
   return { sent, received, notes };
-}
-
-function value<T>(r: PromiseSettledResult<T>): T {
-  if (r.status === 'rejected') throw r.reason;
-  return r.value;
-}
-
-function reason(r: PromiseSettledResult<unknown>): TransferError {
-  expect(r.status).toBe('rejected');
-  return (r as PromiseRejectedResult).reason as TransferError;
 }
 
 /** Flips one byte at absolute stream offset `at`. */

@@ -53,13 +53,11 @@ describe('a side that was killed and run again', () => {
     await writeSeededFile(source, SIZE, 'rerun');
     const { host, proxy, id } = await hostThroughProxy(['rerun.bin']);
     const first = join(id, 'rerun');
-    let before = 0;
-    proxy.when('down', SIZE / 2, () => {
-      first.kill('SIGKILL');
-      before = proxy.bytes.down;
-      proxy.resetCounts();
-    });
+    // At 50% of the file in its partial file (see the receiving host's test below for why not of the wire).
+    await killWhenPartialPasses(first, path.join(bob.dir, 'rerun'), SIZE / 2);
     expect((await first.done).signal).toBe('SIGKILL');
+    const before = proxy.bytes.down;
+    proxy.resetCounts();
     const [joined, hosted] = await Promise.all([join(id, 'rerun').done, host.done]);
     expectExit(joined, 0);
     expectExit(hosted, 0);

@@ -6,6 +6,7 @@
  * SFT_BENCH_SERVER_ENV (a JSON object of SFT_* settings, e.g. SFT_REDIS_URL) is the server's environment;
  * nothing else of the bench's environment reaches it.
  */
+import '../../client/src/v8-flags'; // first, as bin/sft.js does for `sft server`
 import { startServer } from '../../server/src/main';
 
 const BCRYPT_COST = 12;

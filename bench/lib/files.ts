@@ -1,6 +1,10 @@
-/** Generated input files, scratch directories and free-space checks. Everything made here is deleted by the caller via `rmSync`. */
+/**
+ * Generated input files, scratch directories and free-space checks. Everything made here is deleted by the caller via `rmSync`.
+ * Inputs are on disk (fsynced) before they are returned: a tool that fsyncs what it receives (sft does, scp
+ * does not) must not pay for writing back the bench's own fresh inputs, which ext4 flushes with any fsync.
+ */
 import { createCipheriv, createHash, randomBytes } from 'node:crypto';
-import { createReadStream, createWriteStream, mkdirSync, mkdtempSync, readdirSync, statfsSync, statSync, writeFileSync } from 'node:fs';
+import { closeSync, createReadStream, createWriteStream, fsyncSync, mkdirSync, mkdtempSync, openSync, readdirSync, statfsSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pipeline } from 'node:stream/promises';
@@ -35,13 +39,15 @@ export async function writeRandomFile(path: string, size: number): Promise<strin
     }
   }
   await pipeline(chunks, out);
+  syncPath(path);
   return hash.digest('hex');
 }
 
 /** `count` random files of `size` bytes in a new directory `dir`; returns the total bytes. */
 export function writeManySmallFiles(dir: string, count: number, size: number): number {
   mkdirSync(dir, { recursive: true });
-  for (let i = 0; i < count; i++) writeFileSync(join(dir, `f${String(i).padStart(5, '0')}.bin`), randomBytes(size), { mode: 0o600 });
+  for (let i = 0; i < count; i++) writeFileSync(join(dir, `f${String(i).padStart(5, '0')}.bin`), randomBytes(size), { mode: 0o600, flush: true });
+  syncPath(dir);
   return count * size;
 }
 
@@ -62,4 +68,14 @@ export function countFiles(dir: string): { files: number; bytes: number } {
     bytes += statSync(join(entry.parentPath ?? entry.path, entry.name)).size;
   }
   return { files, bytes };
+}
+
+/** fsyncs a file or directory. */
+export function syncPath(path: string): void {
+  const fd = openSync(path, 'r');
+  try {
+    fsyncSync(fd);
+  } finally {
+    closeSync(fd);
+  }
 }

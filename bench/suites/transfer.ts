@@ -9,7 +9,7 @@ import { closeSync, mkdirSync, openSync, readdirSync, rmSync, writeSync } from '
 import { performance } from 'node:perf_hooks';
 import { join } from 'node:path';
 import type { BenchConfig } from '../lib/config';
-import { countFiles, freeBytes, scratchDir, sha256OfFile, writeManySmallFiles, writeRandomFile } from '../lib/files';
+import { countFiles, freeBytes, scratchDir, sha256OfFile, syncPath, writeManySmallFiles, writeRandomFile } from '../lib/files';
 import { prepareRawTls, rawTlsTransfer, type RawTlsRun } from '../lib/raw-tls';
 import type { Results } from '../lib/results';
 import { registerUser, sftTransfer, startSftServer, type SftServer, type SftTransferRun, type SftUser } from '../lib/sft-cli';
@@ -288,6 +288,7 @@ async function measureSmallFiles(ctx: Context): Promise<void> {
     for (let run = 0; run < config.runs; run++) {
       rmSync(outDir, { recursive: true, force: true });
       mkdirSync(outDir);
+      syncPath(scratch); // the last run's removal (and the ceiling's files) journaled before this run starts
       const result = await sftTransfer(ctx.alice!, ctx.bob!, dir, outDir, scratch, 300_000);
       const got = countFiles(outDir);
       if (got.files !== count || got.bytes !== total) throw new Error(`sft join saved ${got.files} files, ${got.bytes} bytes; expected ${count} files, ${total} bytes`);

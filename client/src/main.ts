@@ -4,15 +4,12 @@
  */
 import { ExitCode } from './errors';
 import { runCli } from './run';
-import { closeCreations } from './transfer/file-creations';
 import { packageVersion } from './version';
 
 function main(): void {
   const controller = new AbortController();
   const onSignal = () => {
-    // A second Ctrl-C exits at once: only temp files still being created are waited for (sub-millisecond),
-    // so the exit hook that removes them sees them on disk.
-    if (controller.signal.aborted) void closeCreations().then(() => process.exit(ExitCode.Closed));
+    if (controller.signal.aborted) process.exit(ExitCode.Closed);
     controller.abort();
   };
   process.on('SIGINT', onSignal);

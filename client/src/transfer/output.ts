@@ -7,11 +7,7 @@
  * it), so after a failure the output directory holds exactly what it held before. Should the process
  * exit before discard() finished (a cancel, a second Ctrl-C), an exit hook finishes the job
  * synchronously. For that hook to know everything on disk, directories and temp files
- * are created synchronously (an asynchronous mkdir or open still in flight at exit would land after it),
- * with one exception: while a file is received, the temp files of the next few entries are created ahead on
- * the thread pool (CREATE_AHEAD; a create costs ~0.25 ms of kernel time here, most of the per-file cost of
- * many small files). Those are known before they start, and tracked (file-creations.ts) so the process
- * waits for them before a hard exit.
+ * are created synchronously (an asynchronous mkdir or open still in flight at exit would land after it).
  * Per-file metadata calls (lstat, chmod, link, unlink) are synchronous too: each takes microseconds, where
  * an asynchronous call costs a thread-pool round trip, which is what made many small files slow.
  *
@@ -23,13 +19,12 @@
  */
 import { randomBytes } from 'node:crypto';
 import { constants, type Stats } from 'node:fs';
-import { chmodSync, close, closeSync, fstatSync, fsync, ftruncateSync, linkSync, lstatSync, mkdirSync, open, openSync, renameSync, rmdirSync, unlinkSync, write } from 'node:fs';
+import { chmodSync, close, closeSync, fstatSync, fsync, ftruncateSync, linkSync, lstatSync, mkdirSync, openSync, renameSync, rmdirSync, unlinkSync, write } from 'node:fs';
 import { link, rename, rmdir, statfs, unlink } from 'node:fs/promises';
 import { promisify } from 'node:util';
 import { dirname, join, resolve } from 'node:path';
 import { CHUNK_SIZE, chunkCount } from './chunk-cipher';
 import { FileHasher } from './digests';
-import { creationsOpen, trackCreation } from './file-creations';
 import { diskSync, type DiskSync } from './disk-sync';
 import { TransferError } from './errors';
 import type { ManifestEntry, TransferEntry } from './manifest';
@@ -49,9 +44,6 @@ import {
   type Sidecar,
   type VerifiedPartial,
 } from './resume-state';
-
-/** Temp files created ahead of the file being received (on the thread pool, which has 4 threads). */
-export const CREATE_AHEAD = 4;
 
 const TEMP_FLAGS = constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL | (constants.O_NOFOLLOW ?? 0);
 /** Opening a temp file of an earlier attempt: it must exist, and never through a symlink. */
@@ -82,12 +74,6 @@ interface PlannedTemp {
   verified?: VerifiedPartial['identity'];
 }
 
-/** A temp file created ahead: its path (known before the create starts) and the create's outcome. */
-interface AheadTemp {
-  temp: string;
-  opened: Promise<{ fd: number } | { error: unknown }>;
-}
-
 /** What prepare() found of an earlier attempt (resume; both empty on a first attempt). */
 export interface ResumeClaims {
   /** Manifest index and whole chunks claimed from an adopted temp file. */
@@ -113,13 +99,6 @@ export class OutputDir {
   /** Parent directories missing at prepare() (created when a file needs them), outermost first. */
   private readonly plannedDirs: string[] = [];
   private prepared = false;
-  /** Manifest names in order, and where each is (prepare()): createTemp() creates the next ones ahead. */
-  private order: string[] = [];
-  private readonly position = new Map<string, number>();
-  /** Index in `order` of the first entry not yet considered for creating ahead. */
-  private aheadFrom = 0;
-  /** Temp files created (or being created) ahead, by manifest name, until createTemp() takes them. */
-  private readonly ahead = new Map<string, AheadTemp>();
 
   /** `sessionId`: keep resume state (a sidecar) for this session; without it, temp files are anonymous. */
   constructor(
@@ -145,8 +124,6 @@ export class OutputDir {
   async prepare(entries: ManifestEntry[]): Promise<ResumeClaims> {
     untilDiscarded.add(this);
     this.prepared = true;
-    this.order = entries.map((entry) => entry.name);
-    for (const [index, name] of this.order.entries()) this.position.set(name, index);
     let firstMade: string | undefined;
     try {
       firstMade = mkdirSync(this.root, { recursive: true });
@@ -265,86 +242,26 @@ export class OutputDir {
    * an adopted temp file is reopened instead and cut to `keepBytes` (its verified prefix).
    */
   async createTemp(name: string, keepBytes = 0): Promise<TempFile> {
-    const dir = this.makeParents(name);
+    const segments = name.split('/');
+    let dir = this.root;
+    for (const segment of segments.slice(0, -1)) {
+      dir = join(dir, segment);
+      this.makeDir(dir);
+    }
     const plan = this.planned.get(name);
-    const early = this.ahead.get(name);
-    let temp = plan?.temp ?? join(dir, newTempName());
-    if (early) {
-      this.ahead.delete(name);
-      temp = early.temp;
-      this.pending.push({ temp, target: this.targetOf(name) }); // on disk (or failed): discard() removes it
-      const opened = await early.opened;
-      if ('error' in opened) throw cannotCreate(dir, opened.error);
-      this.openHandle = tempFile(opened.fd);
-    } else if (plan?.adoptedBytes != null) {
+    const temp = plan?.temp ?? join(dir, `.sft-${randomBytes(12).toString('hex')}.part`);
+    if (plan?.adoptedBytes != null) {
       this.openHandle = tempFile(this.reopen(plan, keepBytes));
       this.adopted.delete(temp);
-      this.pending.push({ temp, target: this.targetOf(name) });
     } else {
       try {
         this.openHandle = tempFile(openSync(temp, TEMP_FLAGS, 0o600));
       } catch (err) {
-        throw cannotCreate(dir, err);
+        throw new TransferError('io', `Cannot create a temporary file in ${dir}: ${(err as NodeJS.ErrnoException).code ?? 'error'}.`);
       }
-      this.pending.push({ temp, target: this.targetOf(name) });
     }
-    this.createAhead(name);
+    this.pending.push({ temp, target: this.targetOf(name) });
     return this.openHandle;
-  }
-
-  /** Creates the parent directories of `name` that are missing; returns its parent directory. */
-  private makeParents(name: string): string {
-    let dir = this.root;
-    for (const segment of name.split('/').slice(0, -1)) {
-      dir = join(dir, segment);
-      this.makeDir(dir);
-    }
-    return dir;
-  }
-
-  /**
-   * Starts creating the temp files of the entries after `name` on the thread pool, up to CREATE_AHEAD at
-   * a time. An entry whose earlier partial is reopened is skipped; a failure (a parent that cannot be made,
-   * a create that fails) is left for createTemp() to report when that entry's turn comes.
-   */
-  private createAhead(name: string): void {
-    const from = (this.position.get(name) ?? this.order.length) + 1;
-    for (let i = Math.max(from, this.aheadFrom); i < this.order.length && this.ahead.size < CREATE_AHEAD && creationsOpen(); i++) {
-      this.aheadFrom = i + 1;
-      const next = this.order[i];
-      const plan = this.planned.get(next);
-      if (plan?.adoptedBytes != null) continue;
-      let dir: string;
-      try {
-        dir = this.makeParents(next);
-      } catch {
-        return;
-      }
-      const temp = plan?.temp ?? join(dir, newTempName());
-      const opened = openAsync(temp, TEMP_FLAGS, 0o600).then(
-        (fd) => ({ fd }),
-        (error: unknown) => ({ error }),
-      );
-      trackCreation(opened);
-      this.ahead.set(next, { temp, opened });
-    }
-  }
-
-  /**
-   * Closes the temp files created ahead and not taken (after each create has settled) and removes them,
-   * unless `keepPlanned` and the resume sidecar names them (keep(): the next attempt adopts them).
-   */
-  private async dropAhead(keepPlanned = false): Promise<void> {
-    const early = [...this.ahead.values()];
-    this.ahead.clear();
-    await Promise.all(
-      early.map(async ({ temp, opened }) => {
-        const result = await opened;
-        if ('error' in result) return;
-        await closeAsync(result.fd).catch(() => undefined);
-        if (!(keepPlanned && this.sessionId)) await unlink(temp).catch(() => undefined);
-      }),
-    );
   }
 
   /** Opens an adopted temp file (a regular file, the one checkPartial() read) and cuts it to `keepBytes`. */
@@ -384,7 +301,6 @@ export class OutputDir {
    */
   async commit(): Promise<void> {
     try {
-      await this.dropAhead(); // none when every entry was received; never placed
       // Every temp file is on disk before the first one takes its final name.
       await this.disk.files(this.pending.map((file) => file.temp));
       const receivingDirs = this.receivingDirs();
@@ -447,7 +363,6 @@ export class OutputDir {
   async discard(): Promise<void> {
     await this.openHandle?.close().catch(() => undefined);
     this.openHandle = null;
-    await this.dropAhead();
     if (!this.prepared && this.sessionId) await discardPartial(this.root, this.sessionId);
     await Promise.all([...this.pending.map((file) => file.temp), ...this.adopted].map((temp) => unlink(temp).catch(() => undefined)));
     this.pending.length = 0;
@@ -468,7 +383,6 @@ export class OutputDir {
   async keep(): Promise<void> {
     await this.openHandle?.close().catch(() => undefined);
     this.openHandle = null;
-    await this.dropAhead(true);
     this.pending.length = 0;
     this.adopted.clear();
     this.createdDirs.length = 0;
@@ -481,8 +395,6 @@ export class OutputDir {
     // Exit in the middle of commit() (before its directories were synced): new files already placed go too.
     if (!this.overwrite) for (const target of this.committed.splice(0)) ignoreErrors(() => unlinkSync(target));
     for (const file of this.pending.splice(0)) ignoreErrors(() => unlinkSync(file.temp));
-    for (const { temp } of this.ahead.values()) ignoreErrors(() => unlinkSync(temp));
-    this.ahead.clear();
     for (const temp of this.adopted) ignoreErrors(() => unlinkSync(temp));
     this.adopted.clear();
     if (this.sessionId) removeSidecarSync(this.root, this.sessionId);
@@ -516,7 +428,6 @@ export class OutputDir {
 
 const fsyncAsync = promisify(fsync);
 const closeAsync = promisify(close);
-const openAsync = promisify(open);
 
 function tempFile(fd: number): TempFile {
   return {
@@ -560,10 +471,6 @@ function placeWithoutClobber(temp: string, target: string): void {
   }
   if (lstatOrNull(target)) throw new TransferError('exists', `${shownPath(target)} appeared during the transfer; nothing was kept.`);
   renameSync(temp, target);
-}
-
-function cannotCreate(dir: string, err: unknown): TransferError {
-  return new TransferError('io', `Cannot create a temporary file in ${dir}: ${(err as NodeJS.ErrnoException).code ?? 'error'}.`);
 }
 
 /** No error object for the common "not there" (prepare() asks once per file). */

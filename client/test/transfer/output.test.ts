@@ -1,12 +1,11 @@
 import { execFileSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
-import { mkdir, readdir, readFile, symlink, writeFile } from 'node:fs/promises';
+import { mkdir, readFile, symlink, writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { diskSync, type DiskSync } from '../../src/transfer/disk-sync';
 import { TransferError } from '../../src/transfer/errors';
-import { creationsSettled } from '../../src/transfer/file-creations';
-import { CREATE_AHEAD, OutputDir } from '../../src/transfer/output';
+import { OutputDir } from '../../src/transfer/output';
 import { snapshotTree, withTempDir } from '../../../test/support/hostile-peer';
 
 const NAMES = ['top.txt', 'sub/a.txt', 'sub/deeper/b.txt', 'other/c.txt'];
@@ -139,89 +138,6 @@ describe(OutputDir.name, () => {
       });
     });
   }
-});
-
-describe(`${OutputDir.name}: temp files created ahead`, () => {
-  const MANY = Array.from({ length: CREATE_AHEAD * 3 }, (_, i) => `d${i % 2}/f${i}.bin`);
-
-  /** The `.part` files under `dir` once every create started so far has landed. */
-  async function partFiles(dir: string): Promise<string[]> {
-    await new Promise((resolve) => setTimeout(resolve, 50));
-    return (await readdir(dir, { recursive: true })).filter((name) => name.endsWith('.part'));
-  }
-
-  it('creates the temp files of the next entries while one is received, never more than CREATE_AHEAD, and places them all', async () => {
-    await withTempDir(async (dir) => {
-      const out = join(dir, 'out');
-      const output = new OutputDir(out);
-      await output.prepare(MANY.map((name) => ({ name, size: name.length })));
-      const first = await output.createTemp(MANY[0]);
-      expect(await partFiles(out)).toHaveLength(1 + CREATE_AHEAD);
-      await first.write(Buffer.from(MANY[0]), 0, MANY[0].length);
-      await output.finishTemp();
-      for (const name of MANY.slice(1)) {
-        const handle = await output.createTemp(name);
-        await handle.write(Buffer.from(name), 0, name.length);
-        await output.finishTemp();
-      }
-      await output.commit();
-      expect(await partFiles(out)).toEqual([]);
-      for (const name of MANY) expect(await readFile(join(out, name), 'utf8')).toBe(name);
-    });
-  });
-
-  it('discard() removes the temp files created ahead with everything else', async () => {
-    await withTempDir(async (dir) => {
-      const out = join(dir, 'out');
-      await mkdir(out);
-      const before = await snapshotTree(dir);
-      const output = new OutputDir(out);
-      await output.prepare(MANY.map((name) => ({ name, size: name.length })));
-      await output.createTemp(MANY[0]);
-      expect((await partFiles(out)).length).toBeGreaterThan(1);
-      await output.discard();
-      expect(await snapshotTree(dir)).toEqual(before);
-    });
-  });
-
-  it('the exit hook removes them too, once the creates in flight have settled', async () => {
-    await withTempDir(async (dir) => {
-      const out = join(dir, 'out');
-      await mkdir(out);
-      const before = await snapshotTree(dir);
-      const output = new OutputDir(out);
-      await output.prepare(MANY.map((name) => ({ name, size: name.length })));
-      await output.createTemp(MANY[0]); // starts CREATE_AHEAD creates on the thread pool
-      await creationsSettled(); // what main.ts waits for (closeCreations()) before a hard exit
-      output.discardSync(); // what the exit hook runs
-      expect(await snapshotTree(dir)).toEqual(before);
-    });
-  });
-
-  it('keep() leaves them for the next attempt of the session, which takes them over and leaves no temp file behind', async () => {
-    await withTempDir(async (dir) => {
-      const out = join(dir, 'out');
-      const entries = MANY.map((name) => ({ name, size: name.length, mtime: 1_700_000_000_000 }));
-      const first = new OutputDir(out, false, 'session-ahead-1');
-      await first.prepare(entries);
-      await first.createTemp(MANY[0]);
-      await first.keep();
-      const kept = await partFiles(out);
-      expect(kept).toHaveLength(1 + CREATE_AHEAD);
-
-      const second = new OutputDir(out, false, 'session-ahead-1');
-      await second.prepare(entries);
-      for (const name of MANY) {
-        const handle = await second.createTemp(name);
-        await handle.write(Buffer.from(name), 0, name.length);
-        await second.finishTemp();
-      }
-      await second.commit();
-      expect(await partFiles(out)).toEqual([]);
-      expect((await readdir(out, { recursive: true })).filter((name) => name.includes('.sft-'))).toEqual([]);
-      for (const name of MANY) expect(await readFile(join(out, name), 'utf8')).toBe(name);
-    });
-  });
 });
 
 describe('diskSync', () => {

@@ -14,9 +14,10 @@ const CLOSE_GRACE_MS = 2_000;
 /**
  * Bytes we let the stream buffer before `send` waits for it to drain. Node's sockets say "full" at
  * 16 KiB, less than one chunk; waiting there would leave the link idle while the next chunk is
- * sealed. 4 MiB keeps a few chunks in flight and memory constant.
+ * sealed. 2 MiB keeps two chunks in flight and memory constant: against 4 MiB, the same speed in
+ * interleaved 1 GiB and 4 GiB rounds (255 vs 260, 298 vs 297 MiB/s) and 6–7 MiB less peak RSS on the sender.
  */
-export const SEND_BUFFER = 4 * 1024 * 1024;
+export const SEND_BUFFER = 2 * 1024 * 1024;
 
 export interface ErrorPayload {
   code: string;

@@ -9,5 +9,7 @@ if (!fs.existsSync(entry)) {
   process.stderr.write('sft: the CLI is not built yet.\nRun `npm run build` (or `npm ci`) in the sft checkout first.\n');
   process.exit(1);
 }
-require(path.join(__dirname, '..', 'dist', 'client', 'src', 'v8-flags.js')); // V8 settings first (client/src/v8-flags.ts)
+// V8 settings first (client/src/v8-flags.ts); a build older than that file just runs without them.
+const v8Flags = path.join(__dirname, '..', 'dist', 'client', 'src', 'v8-flags.js');
+if (fs.existsSync(v8Flags)) require(v8Flags);
 require(entry);

@@ -173,6 +173,18 @@ describeEachDatabase('resume (interrupted sessions)', (db) => {
         expect(await read(id)).toEqual(res.body.session);
       });
 
+      it('refuses more than 16 candidates or a malformed one (400), and the session is as it was', async () => {
+        const { id } = await joinedSession();
+        const before = await read(id);
+        const { certPem } = await peerCertificate('host again');
+        const endpoint = { host: '192.0.2.7', port: 5000 };
+        const tooMany = Array.from({ length: 17 }, (_, i) => ({ host: `10.0.0.${i + 1}`, port: 1 }));
+        expect((await rejoin(alice, id, { certificate: certPem, endpoint, candidates: tooMany })).status).toBe(400);
+        expect((await rejoin(alice, id, { certificate: certPem, endpoint, candidates: [{ host: 'bad host', port: 1 }] })).status).toBe(400);
+        expect((await rejoin(alice, id, { certificate: certPem, endpoint, candidates: [{ host: '10.0.0.1', port: 70000 }] })).status).toBe(400);
+        expect(await read(id)).toEqual(before);
+      });
+
       it('gives a restarted joiner its new certificate and the key; in an interrupted session the attempt stays', async () => {
         const { id, key } = await joinedSession();
         await interrupt(alice, id, { attempt: 0 });

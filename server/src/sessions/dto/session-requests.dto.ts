@@ -1,3 +1,4 @@
+import { applyDecorators } from '@nestjs/common';
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { Type } from 'class-transformer';
 import {
@@ -26,6 +27,18 @@ export class EndpointDto {
   port: number;
 }
 
+/** An optional list of at most MAX_CANDIDATES more endpoints of the host, each checked as an EndpointDto. */
+function Candidates(description: string): PropertyDecorator {
+  return applyDecorators(
+    ApiPropertyOptional({ type: [EndpointDto], description }),
+    IsOptional(),
+    IsArray(),
+    ArrayMaxSize(MAX_CANDIDATES),
+    ValidateNested({ each: true }),
+    Type(() => EndpointDto),
+  );
+}
+
 export class AnnouncedFileDto {
   @ApiProperty() @IsString() @Length(1, 1024) name: string;
   @ApiProperty() @IsInt() @Min(0) @Max(Number.MAX_SAFE_INTEGER) size: number;
@@ -49,12 +62,7 @@ export class CreateSessionDto {
   @Type(() => EndpointDto)
   endpoint?: EndpointDto;
 
-  @ApiPropertyOptional({ type: [EndpointDto], description: `More addresses the host listens on (its interfaces), at most ${MAX_CANDIDATES}.` })
-  @IsOptional()
-  @IsArray()
-  @ArrayMaxSize(MAX_CANDIDATES)
-  @ValidateNested({ each: true })
-  @Type(() => EndpointDto)
+  @Candidates(`More addresses the host listens on (its interfaces), at most ${MAX_CANDIDATES}.`)
   candidates?: EndpointDto[];
 
   @ApiPropertyOptional({ enum: RelayMode, default: RelayMode.Auto, description: 'The host also waits at the relay (auto), never, or only there.' })
@@ -164,12 +172,7 @@ export class RejoinSessionDto {
   @Type(() => EndpointDto)
   endpoint?: EndpointDto;
 
-  @ApiPropertyOptional({ type: [EndpointDto], description: `The host's other addresses, at most ${MAX_CANDIDATES} (the host only, with endpoint).` })
-  @IsOptional()
-  @IsArray()
-  @ArrayMaxSize(MAX_CANDIDATES)
-  @ValidateNested({ each: true })
-  @Type(() => EndpointDto)
+  @Candidates(`The host's other addresses, at most ${MAX_CANDIDATES} (the host only, with endpoint).`)
   candidates?: EndpointDto[];
 }
 

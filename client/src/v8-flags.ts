@@ -14,6 +14,6 @@
  */
 import { setFlagsFromString } from 'node:v8';
 
-export const SFT_V8_FLAGS = '--no-concurrent-sweeping --no-parallel-scavenge';
+const SFT_V8_FLAGS = '--no-concurrent-sweeping --no-parallel-scavenge';
 
 setFlagsFromString(SFT_V8_FLAGS);
